@@ -1,0 +1,46 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Only as root or with sudo can the test command install Debian's chromium when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEV := FLASK_DEVELOPMENT=true
+
+.PHONY: run test lint browser-deps clean
+
+$(VENV)/.run-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+browser-deps: tests/browser/node_modules/.installed
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+## run: install, migrate, load the demo data on an empty database, serve on 127.0.0.1:5000
+run: $(VENV)/.run-installed
+	$(DEV) $(BIN)/flask --app wsgi db upgrade
+	$(DEV) $(BIN)/flask --app wsgi demo --if-empty
+	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+## test: install, lint, run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(VENV)/.test-installed browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check journal tests
+
+clean:
+	rm -rf $(VENV) tests/browser/node_modules

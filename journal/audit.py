@@ -1,0 +1,19 @@
+"""The append-only audit trail."""
+
+from typing import Any
+
+from .extensions import db
+from .models import AuditEvent, User
+
+
+def record(actor: User | None, action: str, subject_type: str, subject_id: Any, **detail: Any) -> None:
+    """Add an event to the current transaction; it commits (or not) with the change it records."""
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id if actor is not None and actor.is_authenticated else None,
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            detail=detail,
+        )
+    )

@@ -1,0 +1,142 @@
+"""Signing in and out, and accepting invitations."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from . import accounts
+from .errors import error_response, wants_json
+from .extensions import db, limiter, login_manager
+from .forms import AcceptInvitationForm, ConfirmForm, LoginForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_token: str) -> User | None:
+    # The cookie carries the session token, not the user id: a new token ends every old cookie.
+    return db.session.scalar(select(User).where(User.session_token == session_token))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        return error_response(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: no open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(char) < 32 or char == "\\" for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_failed(response) -> bool:
+    # Only failures count towards the limits; a successful sign-in redirects.
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return "account:" + accounts.normalise_email(request.form.get("email", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("journal.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            session.permanent = True
+            return redirect(safe_next(request.args.get("next")) or url_for("journal.home"))
+        # One message for an unknown address and a wrong password: neither is revealed.
+        form.password.errors = ["That email and password do not match an account."]
+    form.password.data = ""
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    accounts.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = accounts.open_invitation(token)
+    if invitation is None:
+        return error_response(404, "This invitation link is not valid: it may have been used,"
+                                   " withdrawn or have expired. Ask your administrator for a new one.")
+    existing = accounts.find_user(invitation.email)
+    if existing is not None:
+        return _join_with_account(invitation, existing)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        problem = accounts.password_problem(form.password.data, invitation.email)
+        if problem is None:
+            user = accounts.create_user(invitation.email, form.name.data, form.password.data)
+            accounts.accept_invitation(invitation, user)
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your account is ready.")
+            return redirect(url_for("journal.home"))
+        form.password.errors = [problem]
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/invitation.html", form=form, invitation=invitation), status
+
+
+def _join_with_account(invitation, user: User):
+    """An invitation for an address that already has an account: accept it signed in as them."""
+    if not current_user.is_authenticated or current_user.id != user.id:
+        return render_template("auth/invitation.html", invitation=invitation, form=None,
+                               sign_in_as=user.email)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        accounts.accept_invitation(invitation, user)
+        db.session.commit()
+        flash("Invitation accepted.")
+        return redirect(url_for("journal.home"))
+    return render_template("auth/invitation.html", invitation=invitation, form=form,
+                           join=True)

@@ -1,0 +1,359 @@
+"""The data model of SPEC.md as typed SQLAlchemy 2 models."""
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+TEXT_LIMIT = 20_000
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in UTC on every database (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class SetRole(StrEnum):
+    CANDIDATE = "candidate"
+    FACILITATOR = "facilitator"
+
+
+class Visibility(StrEnum):
+    PRIVATE = "private"
+    FACILITATOR = "facilitator"
+    SET = "set"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+    CARRIED = "carried"
+
+
+class InvitationRole(StrEnum):
+    CANDIDATE = "candidate"
+    FACILITATOR = "facilitator"
+    ASSESSOR = "assessor"
+    ADMIN = "admin"
+
+
+class Decision(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    NOT_YET = "not_yet"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Flask-Login's alternative id: replaced on logout, password change and removal, so every
+    # session and remember cookie issued before stops working.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class LearningSet(db.Model):
+    """An action learning set (`set` is a Python builtin, hence the name)."""
+
+    __tablename__ = "sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    programme: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="learning_set", cascade="all, delete-orphan"
+    )
+    meetings: Mapped[list["Meeting"]] = relationship(
+        back_populates="learning_set", cascade="all, delete-orphan", order_by="Meeting.starts_at"
+    )
+
+
+class Membership(db.Model):
+    """A role held on a set: one person, one role per set."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("set_id", "user_id"),
+        CheckConstraint(_check_in("role", SetRole), name="role"),
+        Index("ix_memberships_user_id_role", "user_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    learning_set: Mapped[LearningSet] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_set_id_starts_at", "set_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str] = mapped_column(String(500), default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    learning_set: Mapped[LearningSet] = relationship(back_populates="meetings")
+
+
+class Reflection(db.Model):
+    __tablename__ = "reflections"
+    __table_args__ = (
+        CheckConstraint(_check_in("visibility", Visibility), name="visibility"),
+        CheckConstraint(_check_in("action_status", ActionStatus), name="action_status"),
+        CheckConstraint("version >= 1", name="version"),
+        Index("ix_reflections_author_id_created_at", "author_id", "created_at"),
+        Index("ix_reflections_author_id_updated_at", "author_id", "updated_at"),
+        Index("ix_reflections_meeting_id_created_at", "meeting_id", "created_at"),
+        Index("ix_reflections_created_at", "created_at"),
+    )
+
+    # Chosen by the client, so an offline draft has its final id before the server sees it.
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
+    experience: Mapped[str] = mapped_column(Text, default="")
+    insight: Mapped[str] = mapped_column(Text, default="")
+    next_action: Mapped[str] = mapped_column(Text, default="")
+    action_due: Mapped[date | None]
+    action_status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN.value)
+    action_outcome: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.FACILITATOR.value)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    author: Mapped[User] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
+
+    # Optimistic locking: every UPDATE says "WHERE version = what I read" and bumps it by one,
+    # so of two concurrent saves of the same version exactly one wins.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReflectionTombstone(db.Model):
+    """Remembers a deleted reflection's id, so a late offline edit gets a conflict, not a revival."""
+
+    __tablename__ = "reflection_tombstones"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+
+class Framework(db.Model):
+    """A qualification framework: units, each with assessment criteria."""
+
+    __tablename__ = "frameworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    units: Mapped[list["Unit"]] = relationship(
+        back_populates="framework", cascade="all, delete-orphan", order_by="Unit.position"
+    )
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="units")
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="unit", cascade="all, delete-orphan", order_by="Criterion.position"
+    )
+
+
+class Criterion(db.Model):
+    __tablename__ = "criteria"
+    __table_args__ = (UniqueConstraint("unit_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship(back_populates="criteria")
+
+
+class Enrolment(db.Model):
+    """Ties a candidate to a framework and the assessor who judges their evidence."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("candidate_id", "framework_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="RESTRICT"))
+    assessor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
+    assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
+    framework: Mapped[Framework] = relationship()
+
+
+class EvidenceClaim(db.Model):
+    """A reflection offered as evidence, with the copy the assessor judges frozen at offer time."""
+
+    __tablename__ = "evidence_claims"
+    __table_args__ = (Index("ix_evidence_claims_enrolment_id_offered_at", "enrolment_id", "offered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    # Kept when the live reflection is deleted: accepted evidence must outlive it.
+    reflection_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reflections.id", ondelete="SET NULL"), index=True
+    )
+    frozen_content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    reflection: Mapped[Reflection | None] = relationship()
+    criteria: Mapped[list["ClaimCriterion"]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan"
+    )
+
+
+class ClaimCriterion(db.Model):
+    """One criterion a claim is offered against, and the assessor's decision on it."""
+
+    __tablename__ = "claim_criteria"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "criterion_id"),
+        CheckConstraint(_check_in("decision", Decision), name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("evidence_claims.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("criteria.id", ondelete="RESTRICT"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(16), default=Decision.PENDING.value)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    claim: Mapped[EvidenceClaim] = relationship(back_populates="criteria")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only: who did what to which reflection, claim or membership, and when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    # Ids and versions only: reflection text never goes into the trail.
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Invitation(db.Model):
+    """A one-time, expiring link to create an account (or join a set with an existing one)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(_check_in("role", InvitationRole), name="role"),
+        Index("ix_invitations_email", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    set_id: Mapped[int | None] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"))
+    # Only a hash is stored: a leaked database does not leak usable links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    learning_set: Mapped[LearningSet | None] = relationship()

@@ -1,0 +1,58 @@
+"""Template filters and globals: Markdown, dates in the reader's zone, plain-words audiences."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from .models import Meeting, Reflection, User, Visibility
+from .text import render_markdown
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def format_datetime(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return local(moment).strftime("%a %-d %b %Y, %H:%M")
+
+
+def format_date(day: date | None) -> str:
+    return day.strftime("%a %-d %b %Y") if day else ""
+
+
+def meeting_label(meeting: Meeting | None) -> str:
+    if meeting is None:
+        return "Not linked to a meeting"
+    return f"{meeting.learning_set.name} — {format_datetime(meeting.starts_at)}"
+
+
+def audience(reflection: Reflection, viewer: User) -> str:
+    """Who may read this reflection, in plain words, as its reader sees it."""
+    mine = reflection.author_id == viewer.id
+    owner = "you" if mine else reflection.author.name
+    if reflection.meeting is not None:
+        where = reflection.meeting.learning_set.name
+    else:
+        where = "your sets" if mine else f"{reflection.author.name}'s sets"
+    if reflection.visibility == Visibility.PRIVATE:
+        return "Private: only you can read this." if mine else "Private."
+    if reflection.visibility == Visibility.FACILITATOR:
+        return f"Shared with the facilitators of {where}, and {owner}."
+    return f"Shared with everyone in {where}: its facilitators and candidates."
+
+
+def markdown(source: str) -> Markup:
+    return render_markdown(source)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(markdown)
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "date")
+    app.add_template_global(meeting_label)
+    app.add_template_global(audience)

@@ -1,0 +1,209 @@
+"""Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+a client, a CLI runner, an `auth` helper, factories and a SQL statement counter."""
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from journal import create_app, demo
+from journal.accounts import hash_password, new_session_token
+from journal.extensions import db
+from journal.models import LearningSet, Meeting, Membership, Reflection, User
+
+PASSWORD = "a-long-test-password"
+PASSWORD_HASH = hash_password(PASSWORD)
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
+_postgres_tables_ready = False
+
+
+def database_urls(tmp_path) -> dict[str, str]:
+    return {"sqlite": f"sqlite:///{tmp_path / 'journal.sqlite'}", "postgresql": TEST_DATABASE_URL}
+
+
+@pytest.fixture(params=DATABASES)
+def database(request) -> str:
+    """The database kind under test; every app-level test runs once per kind."""
+    return request.param
+
+
+def make_app(url: str, **config) -> Flask:
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        **config,
+    })
+
+
+@pytest.fixture
+def app(database, tmp_path) -> Iterator[Flask]:
+    global _postgres_tables_ready
+    app = make_app(database_urls(tmp_path)[database])
+    with app.app_context():
+        if database == "sqlite" or not _postgres_tables_ready:
+            db.drop_all()
+            db.create_all()
+            _postgres_tables_ready = database == "postgresql" or _postgres_tables_ready
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database == "postgresql":
+            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_of(html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no csrf-token meta tag"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False):
+        token = csrf_token_of(self._client.get("/login").text)
+        data = {"email": email, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/login", data=data)
+
+    def csrf(self) -> str:
+        """A CSRF token for the current session (as the offline client gets it)."""
+        return self._client.get("/api/v1/me").json["csrf_token"]
+
+    def logout(self):
+        token = csrf_token_of(self._client.get("/login").text)
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+class Factory:
+    """Creates rows and returns them detached but loaded, for their ids and plain fields."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    @contextmanager
+    def _saving(self):
+        with self.app.app_context():
+            created: list = []
+            yield created
+            db.session.add_all(created)
+            db.session.commit()
+            for row in created:
+                db.session.refresh(row)
+
+    def user(self, name: str = "Person", email: str | None = None, is_admin: bool = False) -> User:
+        with self._saving() as rows:
+            rows.append(User(
+                email=email or f"{name.lower().replace(' ', '.')}-{uuid.uuid4().hex[:6]}@example.org",
+                name=name, is_admin=is_admin, password_hash=PASSWORD_HASH,
+                session_token=new_session_token(),
+            ))
+        return rows[0]
+
+    def set(self, name: str | None = None, facilitators=(), candidates=()) -> LearningSet:
+        with self._saving() as rows:
+            learning_set = LearningSet(name=name or f"Set {uuid.uuid4().hex[:6]}")
+            db.session.add(learning_set)
+            db.session.flush()
+            rows.append(learning_set)
+            for role, people in (("facilitator", facilitators), ("candidate", candidates)):
+                for person in people:
+                    rows.append(Membership(set_id=learning_set.id, user_id=person.id, role=role))
+        return rows[0]
+
+    def meeting(self, learning_set: LearningSet, days: float = -7) -> Meeting:
+        with self._saving() as rows:
+            rows.append(Meeting(set_id=learning_set.id,
+                                starts_at=datetime.now(UTC) + timedelta(days=days),
+                                location="Room 1"))
+        return rows[0]
+
+    def reflection(self, author: User, meeting: Meeting | None = None,
+                   visibility: str = "facilitator", age: timedelta = timedelta(0),
+                   **fields) -> Reflection:
+        moment = datetime.now(UTC) - age
+        values = {"experience": "What happened.", "insight": "What I learned.",
+                  "next_action": "What I will do.", "action_due": date.today() + timedelta(7),
+                  **fields}
+        with self._saving() as rows:
+            rows.append(Reflection(
+                id=uuid.uuid4(), author_id=author.id,
+                meeting_id=meeting.id if meeting else None, visibility=visibility,
+                created_at=moment, updated_at=moment, **values,
+            ))
+        return rows[0]
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory(app)
+
+
+@pytest.fixture
+def demo_people(app) -> dict[str, User]:
+    """SPEC.md's demo data; people by first name (password `demo-password`)."""
+    with app.app_context():
+        people = demo.load()
+        for person in people.values():
+            db.session.refresh(person)
+        db.session.expunge_all()
+    return people
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counted: ...` then `len(counted)` statements were sent."""
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+
+        def before_execute(conn, cursor, statement, *args):
+            counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before_execute)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before_execute)
+
+    return counting
