@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEV := FLASK_DEVELOPMENT=true
 
-.PHONY: run test lint browser-deps clean
+.PHONY: run test lint browser-deps bench clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ run: $(VENV)/.run-installed
 ## test: install, lint, run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check journal tests
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-installed
@@ -44,3 +45,7 @@ lint: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) tests/browser/node_modules
+
+## bench: print figures (not tests): failed sign-in timings
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m tests.benchmarks.login_timing

@@ -24,11 +24,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     config.finalise(app)
 
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, login_manager, migrate, new_limiter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
+    limiter = new_limiter()
     limiter.init_app(app)
     login_manager.init_app(app)
 
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
+    auth.limit_sign_in(app, limiter)
     app.register_blueprint(journal.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

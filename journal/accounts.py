@@ -91,6 +91,14 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
+def remove_user(user: User) -> None:
+    """Delete an account; its cookies stop working even if the row were ever restored."""
+    end_all_sessions(user)
+    db.session.flush()
+    audit.record(None, "user.removed", "user", user.id)
+    db.session.delete(user)
+
+
 def create_user(email: str, name: str, password: str, is_admin: bool = False) -> User:
     user = User(
         email=normalise_email(email),
@@ -148,6 +156,13 @@ def open_invitation(token: str, now: datetime | None = None) -> Invitation | Non
     if invitation.expires_at <= now:
         return None
     return invitation
+
+
+def revoke_invitation(invitation: Invitation, revoked_by: User | None) -> None:
+    """Withdraw an unused invitation: its link stops working."""
+    if invitation.used_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        audit.record(revoked_by, "invitation.revoked", "invitation", invitation.id)
 
 
 def accept_invitation(invitation: Invitation, user: User) -> None:

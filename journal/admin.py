@@ -1,6 +1,6 @@
 """Administration: sets, people and invitations. An admin never sees reflection text."""
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from . import accounts
 from .extensions import db
 from .forms import InvitationForm
-from .models import Invitation, LearningSet, Membership
+from .models import Invitation, LearningSet, Membership, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,6 +38,25 @@ def index():
     return render_template("admin/index.html", sets=sets)
 
 
+def _create_invitation(form: InvitationForm) -> str | None:
+    """The link of a new invitation, or None with the reasons put on the form's fields."""
+    learning_set = None
+    if form.set_id.data is not None:
+        learning_set = db.session.get(LearningSet, form.set_id.data)
+        if learning_set is None:
+            form.set_id.errors = ["Choose one of the sets."]
+            return None
+    try:
+        _invitation, token = accounts.invite(
+            form.email.data, form.role.data, learning_set, current_user
+        )
+    except accounts.InvitationError as error:
+        form.set_id.errors = [str(error)]
+        return None
+    db.session.commit()
+    return url_for("auth.accept_invitation", token=token, _external=True)
+
+
 @bp.route("/invitations", methods=["GET", "POST"])
 def invitations():
     form = InvitationForm()
@@ -45,28 +64,37 @@ def invitations():
     link = None
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        learning_set = db.session.get(LearningSet, form.set_id.data) if form.set_id.data else None
-        try:
-            invitation, token = accounts.invite(
-                form.email.data, form.role.data, learning_set, current_user
+        link = _create_invitation(form)
+        if link is not None:
+            flash(
+                f"Invitation created for {accounts.normalise_email(form.email.data)}. Send them"
+                " the link below; it is shown only once."
             )
-        except accounts.InvitationError as error:
-            form.set_id.errors = [str(error)]
-        else:
-            db.session.commit()
-            link = url_for("auth.accept_invitation", token=token, _external=True)
-            flash(f"Invitation created for {invitation.email}. Send them the link below;"
-                  " it is shown only once.")
             form = InvitationForm(formdata=None)
             form.set_id.choices = _set_choices()
             status = 200
     recent = db.session.scalars(
         select(Invitation)
         .options(selectinload(Invitation.learning_set))
-        .order_by(Invitation.created_at.desc())
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(50)
     ).all()
     return render_template(
-        "admin/invitations.html", form=form, link=link, invitations=recent
+        "admin/invitations.html",
+        form=form,
+        link=link,
+        invitations=recent,
+        now=utcnow(),
     ), status
 
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    """Withdraw an invitation sent to the wrong person, or no longer wanted."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    accounts.revoke_invitation(invitation, current_user)
+    db.session.commit()
+    flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.")
+    return redirect(url_for("admin.invitations"))

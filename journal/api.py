@@ -1,16 +1,17 @@
 """The JSON API under /api/v1/ for the offline client and integrations (see openapi.py)."""
 
+import re
 import uuid
 from datetime import date, datetime
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from . import reflections
 from .errors import error_response
-from .extensions import db
+from .extensions import csrf, db
 from .meetings import meetings_of, memberships_of
 from .models import ActionStatus, Reflection, Visibility
 from .openapi import document
@@ -20,13 +21,23 @@ from .reflections import Outcome, ReflectionInput
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 TEXTS = ("experience", "insight", "next_action", "action_outcome")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# CSRF is checked below, after the sign-in check: a client whose session ended must hear 401
+# ("sign in again, your queue is kept"), not a CSRF error it cannot act on.
+csrf.exempt(bp)
 
 
 @bp.before_request
 def require_login():
     if request.endpoint == "api.openapi":
         return None
-    return login_required(lambda: None)()
+    refused = login_required(lambda: None)()
+    if refused is not None:
+        return refused
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+    return None
 
 
 def reflection_json(reflection: Reflection) -> dict:
@@ -74,9 +85,14 @@ def list_reflections():
     if since is not None:
         moment = _parse_moment(since)
         if moment is None:
-            return error_response(422, "updated_since must be an ISO 8601 date and time"
-                                       " with a time zone.", fields={"updated_since": "invalid"})
-        query = query.where(Reflection.updated_at > moment)
+            return error_response(
+                422,
+                "updated_since must be an ISO 8601 date and time with a time zone.",
+                fields={"updated_since": "invalid"},
+            )
+        # At or after: a client passing the newest updated_at it holds gets that one again
+        # (harmless) rather than missing another saved in the same microsecond.
+        query = query.where(Reflection.updated_at >= moment)
     query = query.order_by(Reflection.updated_at, Reflection.id)
     return jsonify(reflections=[reflection_json(r) for r in db.session.scalars(query)])
 
@@ -103,13 +119,14 @@ def get_one(reflection_id: str):
 
 @bp.put("/reflections/<reflection_id>")
 def put(reflection_id: str):
+    reflection_uuid = _parse_id(reflection_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error_response(422, "Send a JSON object.", fields={})
     data, base_version, errors = _parse_reflection(body)
     if errors:
         return error_response(422, fields=errors)
-    result = reflections.save(current_user, _parse_id(reflection_id), data, base_version)
+    result = reflections.save(current_user, reflection_uuid, data, base_version)
     match result.outcome:
         case Outcome.CREATED:
             return jsonify(reflection_json(result.reflection)), 201
@@ -118,10 +135,11 @@ def put(reflection_id: str):
         case Outcome.CONFLICT:
             return error_response(409, current=reflection_json(result.reflection))
         case Outcome.GONE:
-            return error_response(409, "This reflection was deleted on the server.",
-                                  current=None)
+            return error_response(409, "This reflection was deleted on the server.", current=None)
         case Outcome.INVALID:
             return error_response(422, fields=result.errors)
+    # Not the author's: 403 to someone who can read it anyway, 404 to everyone else.
+    get_reflection(reflection_uuid, check_author=True)
     abort(404)
 
 
@@ -139,21 +157,29 @@ def _parse_reflection(body: dict) -> tuple[ReflectionInput, int | None, dict]:
             errors[name] = "Must be text."
     for name, allowed in (("visibility", Visibility), ("action_status", ActionStatus)):
         value = body.get(name, getattr(data, name))
-        if value in set(allowed):
+        # A list or object is not hashable, so test the type before set membership.
+        if isinstance(value, str) and value in {v.value for v in allowed}:
             setattr(data, name, value)
         else:
             errors[name] = f"Must be one of {', '.join(v.value for v in allowed)}."
     due = body.get("action_due")
     if due is not None:
-        try:
-            data.action_due = date.fromisoformat(due) if isinstance(due, str) else None
-        except ValueError:
-            data.action_due = None
+        data.action_due = _parse_date(due)
         if data.action_due is None:
             errors["action_due"] = "Must be a date (YYYY-MM-DD) or null."
     data.meeting_id = _optional_integer(body, "meeting_id", errors)
     base_version = _optional_integer(body, "base_version", errors)
     return data, base_version, errors
+
+
+def _parse_date(value: object) -> date | None:
+    # Only YYYY-MM-DD, as documented; fromisoformat alone also takes 20240105 and 2024-W01-5.
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _optional_integer(body: dict, name: str, errors: dict) -> int | None:

@@ -6,7 +6,9 @@ from .extensions import db
 from .models import AuditEvent, User
 
 
-def record(actor: User | None, action: str, subject_type: str, subject_id: Any, **detail: Any) -> None:
+def record(
+    actor: User | None, action: str, subject_type: str, subject_id: Any, **detail: Any
+) -> None:
     """Add an event to the current transaction; it commits (or not) with the change it records."""
     db.session.add(
         AuditEvent(

@@ -1,9 +1,10 @@
 """Signing in and out, and accepting invitations."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -13,12 +14,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from . import accounts
 from .errors import error_response, wants_json
-from .extensions import db, limiter, login_manager
+from .extensions import db, login_manager
 from .forms import AcceptInvitationForm, ConfirmForm, LoginForm
 from .models import User
 
@@ -40,13 +42,19 @@ def unauthorized():
 
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path on this site, else None: no open redirect."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if not target:
         return None
-    if any(ord(char) < 32 or char == "\\" for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
+    # Checked as sent and percent-decoded: a proxy or browser that decodes `/%5Cevil.org` or
+    # `/%2F/evil.org` must not find `/\\evil.org` or `//evil.org` in it.
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith(("//", "/\\")):
+            return None
+        # Browsers drop tabs and newlines and read a backslash as a slash.
+        if any(ord(char) < 32 or ord(char) == 127 or char == "\\" for char in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
     return target
 
 
@@ -59,18 +67,24 @@ def _account_key() -> str:
     return "account:" + accounts.normalise_email(request.form.get("email", ""))
 
 
+def limit_sign_in(app: Flask, limiter: Limiter) -> None:
+    """Throttle failed sign-ins per address and per account, with this app's limiter."""
+    view = app.view_functions["auth.login"]
+    view = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+        key_func=_account_key,
+        methods=["POST"],
+        deduct_when=_login_failed,
+    )(view)
+    view = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+        methods=["POST"],
+        deduct_when=_login_failed,
+    )(view)
+    app.view_functions["auth.login"] = view
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("journal.home"))
@@ -79,8 +93,9 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()
+            # Without "remember", the cookie lasts as long as the browser session (and at most
+            # PERMANENT_SESSION_LIFETIME, which Flask enforces on every cookie it reads).
             login_user(user, remember=form.remember.data)
-            session.permanent = True
             return redirect(safe_next(request.args.get("next")) or url_for("journal.home"))
         # One message for an unknown address and a wrong password: neither is revealed.
         form.password.errors = ["That email and password do not match an account."]
@@ -106,8 +121,11 @@ def logout():
 def accept_invitation(token: str):
     invitation = accounts.open_invitation(token)
     if invitation is None:
-        return error_response(404, "This invitation link is not valid: it may have been used,"
-                                   " withdrawn or have expired. Ask your administrator for a new one.")
+        return error_response(
+            404,
+            "This invitation link is not valid: it may have been used,"
+            " withdrawn or have expired. Ask your administrator for a new one.",
+        )
     existing = accounts.find_user(invitation.email)
     if existing is not None:
         return _join_with_account(invitation, existing)
@@ -130,13 +148,13 @@ def accept_invitation(token: str):
 def _join_with_account(invitation, user: User):
     """An invitation for an address that already has an account: accept it signed in as them."""
     if not current_user.is_authenticated or current_user.id != user.id:
-        return render_template("auth/invitation.html", invitation=invitation, form=None,
-                               sign_in_as=user.email)
+        return render_template(
+            "auth/invitation.html", invitation=invitation, form=None, sign_in_as=user.email
+        )
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.accept_invitation(invitation, user)
         db.session.commit()
         flash("Invitation accepted.")
         return redirect(url_for("journal.home"))
-    return render_template("auth/invitation.html", invitation=invitation, form=form,
-                           join=True)
+    return render_template("auth/invitation.html", invitation=invitation, form=form, join=True)

@@ -44,16 +44,29 @@ def offer(reflection: Reflection, enrolment: Enrolment, criteria: list[Criterion
     )
     db.session.add(claim)
     db.session.flush()
-    audit.record(reflection.author, "claim.offered", "claim", claim.id,
-                 reflection=str(reflection.id), criteria=[c.id for c in criteria])
+    audit.record(
+        reflection.author,
+        "claim.offered",
+        "claim",
+        claim.id,
+        reflection=str(reflection.id),
+        criteria=[c.id for c in criteria],
+    )
     return claim
 
 
-def decide(claim_criterion: ClaimCriterion, assessor: User, decision: Decision,
-           feedback: str) -> None:
+def decide(
+    claim_criterion: ClaimCriterion, assessor: User, decision: Decision, feedback: str
+) -> None:
     claim_criterion.decision = decision.value
     claim_criterion.feedback = feedback
     claim_criterion.decided_by_id = assessor.id
     claim_criterion.decided_at = utcnow()
-    audit.record(assessor, "claim.decided", "claim", claim_criterion.claim_id,
-                 criterion=claim_criterion.criterion_id, decision=decision.value)
+    audit.record(
+        assessor,
+        "claim.decided",
+        "claim",
+        claim_criterion.claim_id,
+        criterion=claim_criterion.criterion_id,
+        decision=decision.value,
+    )

@@ -46,8 +46,12 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in InvitationRole]))
 @click.option("--set", "set_name", help="The set's name (for candidates and facilitators).")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="Where people reach the app, for the link.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where people reach the app, for the link.",
+)
 def invite_command(email: str, role: str, set_name: str | None, base_url: str) -> None:
     """Invite someone: prints a one-time link where they set their name and password."""
     learning_set = None

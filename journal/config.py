@@ -14,6 +14,10 @@ DEFAULTS = {
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    # None: decided in finalise(), Secure except in development and tests (plain http there).
+    # Flask's own default is False, which would leave production cookies without the flag.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
@@ -63,8 +67,9 @@ def finalise(app: Flask) -> None:
                 " string (python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    config.setdefault("SESSION_COOKIE_SECURE", not relaxed)
-    config.setdefault("REMEMBER_COOKIE_SECURE", not relaxed)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(key) is None:
+            config[key] = not relaxed
 
 
 def _with_driver(url: str) -> str:

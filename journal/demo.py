@@ -59,8 +59,13 @@ def load(now: datetime | None = None) -> dict[str, User]:
     password_hash = accounts.hash_password(PASSWORD)
     people = {}
     for email, name, is_admin in PEOPLE:
-        user = User(email=email, name=name, is_admin=is_admin, password_hash=password_hash,
-                    session_token=accounts.new_session_token())
+        user = User(
+            email=email,
+            name=name,
+            is_admin=is_admin,
+            password_hash=password_hash,
+            session_token=accounts.new_session_token(),
+        )
         db.session.add(user)
         people[email.split("@")[0]] = user
     meetings = {}
@@ -74,9 +79,7 @@ def load(now: datetime | None = None) -> dict[str, User]:
             learning_set.memberships.append(
                 Membership(user=people[candidate], role=SetRole.CANDIDATE.value)
             )
-        meetings[set_name] = [
-            _meeting(learning_set, now, days) for days in MEETING_DAYS[set_name]
-        ]
+        meetings[set_name] = [_meeting(learning_set, now, days) for days in MEETING_DAYS[set_name]]
     framework = load_framework(sample_framework())
     enrolments = {
         name: Enrolment(candidate=people[name], framework=framework, assessor=people[assessor])
@@ -86,10 +89,15 @@ def load(now: datetime | None = None) -> dict[str, User]:
     db.session.flush()
     written = _reflections(people, meetings)
     criteria = {c.code: c for unit in framework.units for c in unit.criteria}
-    accepted = claims.offer(written["cara-feedback"], enrolments["cara"],
-                            [criteria["1.2"], criteria["3.1"]])
-    claims.decide(accepted.criteria[0], people["ada"], Decision.ACCEPTED,
-                  "Clear account of feedback sought and acted on. Accepted.")
+    accepted = claims.offer(
+        written["cara-feedback"], enrolments["cara"], [criteria["1.2"], criteria["3.1"]]
+    )
+    claims.decide(
+        accepted.criteria[0],
+        people["ada"],
+        Decision.ACCEPTED,
+        "Clear account of feedback sought and acted on. Accepted.",
+    )
     claims.offer(written["cal-change"], enrolments["cal"], [criteria["2.2"]])
     claims.offer(written["lee-decision"], enrolments["lee"], [criteria["4.2"]])
     db.session.commit()
@@ -114,59 +122,150 @@ def _meeting(learning_set: LearningSet, now: datetime, days: int) -> Meeting:
 # (key, author, set, meeting index, visibility, hours after the meeting, experience, insight,
 #  next action, days until due)
 REFLECTIONS = [
-    ("cara-feedback", "cara", "Glasgow 3", 0, Visibility.FACILITATOR, 5,
-     "I brought my problem about a **team that avoids giving me feedback**. The set's questions"
-     " made me notice I only ever ask for it in one-to-ones.",
-     "People may not feel safe giving feedback upwards when I ask on the spot. I had assumed"
-     " silence meant agreement.",
-     "Ask for feedback in writing after the next two team meetings, with one specific question.",
-     10),
-    ("cara-questions", "cara", "Glasgow 3", 0, Visibility.SET, 30,
-     "Questioning rather than advising felt slow at first; by the third round it got easier.",
-     "Open questions helped the presenter more than my suggestions would have.",
-     "", None),
-    ("cara-private", "cara", None, None, Visibility.PRIVATE, 0,
-     "A note to myself about a difficult conversation with my manager.",
-     "I was defensive. Next time: pause, ask what they have seen.",
-     "Book a follow-up conversation.", 5),
-    ("cal-change", "cal", "Glasgow 3", 1, Visibility.FACILITATOR, 4,
-     "Presented the restructure of the service desk. The set asked who loses out; I had no"
-     " answer.",
-     "I have planned the change around the process, not the people it affects.",
-     "Map the stakeholders with the two team leads.", 12),
-    ("cal-set", "cal", "Glasgow 3", 1, Visibility.SET, 6,
-     "Time-keeping in the set slipped today; we ran out of time for the second problem.",
-     "A visible timer would help all of us.",
-     "Offer to keep time next meeting.", 14),
-    ("cal-private", "cal", "Glasgow 3", 1, Visibility.PRIVATE, 8,
-     "Private worries about the restructure and my own role in it.",
-     "", "", None),
-    ("lee-decision", "lee", "Leeds 1", 1, Visibility.FACILITATOR, 3,
-     "Brought a decision about closing a site. The set helped me separate the evidence from"
-     " the pressure I feel.",
-     "I decide faster when I write the options down and test each with one question.",
-     "Write a one-page options paper for the board.", 7),
-    ("lee-set", "lee", "Leeds 1", 0, Visibility.SET, 24,
-     "First meeting on a video call: slower, but people listened more carefully.",
-     "Silence on a call is thinking time, not a problem.",
-     "", None),
-    ("lee-private", "lee", None, None, Visibility.PRIVATE, 0,
-     "Thoughts on whether to apply for the regional role.", "", "Talk it over at home.", None),
+    (
+        "cara-feedback",
+        "cara",
+        "Glasgow 3",
+        0,
+        Visibility.FACILITATOR,
+        5,
+        "I brought my problem about a **team that avoids giving me feedback**. The set's questions"
+        " made me notice I only ever ask for it in one-to-ones.",
+        "People may not feel safe giving feedback upwards when I ask on the spot. I had assumed"
+        " silence meant agreement.",
+        "Ask for feedback in writing after the next two team meetings, with one specific question.",
+        10,
+    ),
+    (
+        "cara-questions",
+        "cara",
+        "Glasgow 3",
+        0,
+        Visibility.SET,
+        30,
+        "Questioning rather than advising felt slow at first; by the third round it got easier.",
+        "Open questions helped the presenter more than my suggestions would have.",
+        "",
+        None,
+    ),
+    (
+        "cara-private",
+        "cara",
+        None,
+        None,
+        Visibility.PRIVATE,
+        0,
+        "A note to myself about a difficult conversation with my manager.",
+        "I was defensive. Next time: pause, ask what they have seen.",
+        "Book a follow-up conversation.",
+        5,
+    ),
+    (
+        "cal-change",
+        "cal",
+        "Glasgow 3",
+        1,
+        Visibility.FACILITATOR,
+        4,
+        "Presented the restructure of the service desk. The set asked who loses out; I had no"
+        " answer.",
+        "I have planned the change around the process, not the people it affects.",
+        "Map the stakeholders with the two team leads.",
+        12,
+    ),
+    (
+        "cal-set",
+        "cal",
+        "Glasgow 3",
+        1,
+        Visibility.SET,
+        6,
+        "Time-keeping in the set slipped today; we ran out of time for the second problem.",
+        "A visible timer would help all of us.",
+        "Offer to keep time next meeting.",
+        14,
+    ),
+    (
+        "cal-private",
+        "cal",
+        "Glasgow 3",
+        1,
+        Visibility.PRIVATE,
+        8,
+        "Private worries about the restructure and my own role in it.",
+        "",
+        "",
+        None,
+    ),
+    (
+        "lee-decision",
+        "lee",
+        "Leeds 1",
+        1,
+        Visibility.FACILITATOR,
+        3,
+        "Brought a decision about closing a site. The set helped me separate the evidence from"
+        " the pressure I feel.",
+        "I decide faster when I write the options down and test each with one question.",
+        "Write a one-page options paper for the board.",
+        7,
+    ),
+    (
+        "lee-set",
+        "lee",
+        "Leeds 1",
+        0,
+        Visibility.SET,
+        24,
+        "First meeting on a video call: slower, but people listened more carefully.",
+        "Silence on a call is thinking time, not a problem.",
+        "",
+        None,
+    ),
+    (
+        "lee-private",
+        "lee",
+        None,
+        None,
+        Visibility.PRIVATE,
+        0,
+        "Thoughts on whether to apply for the regional role.",
+        "",
+        "Talk it over at home.",
+        None,
+    ),
 ]
 
 
 def _reflections(people: dict[str, User], meetings: dict[str, list[Meeting]]) -> dict:
     written = {}
-    for (key, author, set_name, index, visibility, hours, experience, insight, action,
-         due_days) in REFLECTIONS:
+    for (
+        key,
+        author,
+        set_name,
+        index,
+        visibility,
+        hours,
+        experience,
+        insight,
+        action,
+        due_days,
+    ) in REFLECTIONS:
         meeting = meetings[set_name][index] if set_name else None
-        moment = (meeting.starts_at if meeting else meetings["Glasgow 3"][0].starts_at) + \
-            timedelta(hours=hours)
+        moment = (meeting.starts_at if meeting else meetings["Glasgow 3"][0].starts_at) + timedelta(
+            hours=hours
+        )
         reflection = Reflection(
-            id=uuid.uuid4(), author=people[author], meeting=meeting, experience=experience,
-            insight=insight, next_action=action, visibility=visibility.value,
+            id=uuid.uuid4(),
+            author=people[author],
+            meeting=meeting,
+            experience=experience,
+            insight=insight,
+            next_action=action,
+            visibility=visibility.value,
             action_due=(moment + timedelta(days=due_days)).date() if due_days else None,
-            created_at=moment, updated_at=moment,
+            created_at=moment,
+            updated_at=moment,
         )
         db.session.add(reflection)
         written[key] = reflection

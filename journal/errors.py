@@ -41,8 +41,11 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    return error_response(400, "The form expired or was sent from elsewhere. Reload the page and"
-                               " try again.", reason="csrf")
+    return error_response(
+        400,
+        "The form expired or was sent from elsewhere. Reload the page and try again.",
+        reason="csrf",
+    )
 
 
 def _unexpected(error: Exception):

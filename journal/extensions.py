@@ -27,5 +27,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# The key is the peer address Werkzeug saw, never a client-supplied X-Forwarded-For.
-limiter = Limiter(key_func=get_remote_address)
+
+
+def new_limiter() -> Limiter:
+    """A limiter for one app. Flask-Limiter keeps its storage, key prefix and settings on the
+    instance, so one instance shared by several apps would count in the last app's storage."""
+    # The key is the peer address Werkzeug saw, never a client-supplied X-Forwarded-For.
+    return Limiter(key_func=get_remote_address)

@@ -20,7 +20,9 @@ from .models import TEXT_LIMIT, ActionStatus, InvitationRole, Visibility
 VISIBILITY_CHOICES = [
     SelectChoice(Visibility.PRIVATE.value, "Private — only you"),
     SelectChoice(Visibility.FACILITATOR.value, "Facilitator — you and your set's facilitators"),
-    SelectChoice(Visibility.SET.value, "Set — you, your facilitators and the other candidates in the set"),
+    SelectChoice(
+        Visibility.SET.value, "Set — you, your facilitators and the other candidates in the set"
+    ),
 ]
 
 STATUS_CHOICES = [
@@ -68,9 +70,7 @@ class ReflectionForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     action_status = SelectField("Status", choices=STATUS_CHOICES)
-    action_outcome = TextAreaField(
-        "What came of it", validators=[Length(max=TEXT_LIMIT)]
-    )
+    action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])
 
 
 class ConfirmForm(FlaskForm):
@@ -79,7 +79,9 @@ class ConfirmForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in InvitationRole])
+    role = SelectField(
+        "Role", choices=[SelectChoice(r.value, r.value.title()) for r in InvitationRole]
+    )
     set_id = SelectField("Set", coerce=_optional_int, validate_choice=False)
 
 
@@ -94,5 +96,3 @@ class AcceptInvitationForm(FlaskForm):
         "Password again",
         validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
     )
-
-

@@ -63,9 +63,13 @@ def index():
 def shared():
     """Others' reflections shared with me, newest first, optionally through one set."""
     set_id = request.args.get("set_id", type=int)
-    query = overview.shared_since(current_user, set_id, None) if set_id else (
-        overview.with_people(overview.shared_with(current_user)).order_by(
-            Reflection.updated_at.desc(), Reflection.id
+    query = (
+        overview.shared_since(current_user, set_id, None)
+        if set_id
+        else (
+            overview.with_people(overview.shared_with(current_user)).order_by(
+                Reflection.updated_at.desc(), Reflection.id
+            )
         )
     )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
@@ -135,16 +139,18 @@ def edit(reflection_id: uuid.UUID):
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         base_version = int(form.base_version.data) if form.base_version.data.isdigit() else None
-        result = reflections.save(current_user, reflection.id, _input_from(form, reflection),
-                                  base_version)
+        result = reflections.save(
+            current_user, reflection.id, _input_from(form, reflection), base_version
+        )
         if result.outcome in (Outcome.UPDATED, Outcome.UNCHANGED):
             flash("Reflection saved.")
             return redirect(url_for("journal.view", reflection_id=reflection.id))
         if result.outcome is Outcome.CONFLICT:
             # Keep what was typed; saving again (at the new version) is the author's choice.
             form.base_version.data = str(result.reflection.version)
-            return render_template("journal/edit.html", form=form, reflection=result.reflection,
-                                   conflict=True), 409
+            return render_template(
+                "journal/edit.html", form=form, reflection=result.reflection, conflict=True
+            ), 409
         _show_errors(form, result.errors or {})
     return render_template("journal/edit.html", form=form, reflection=reflection), status
 

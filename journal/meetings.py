@@ -64,10 +64,14 @@ def linkable_meetings(user: User, keep: int | None = None, recent: int = 30) -> 
 
 def may_link(user: User, meeting_id: int) -> bool:
     """A reflection may be linked to meetings of sets where its author is a candidate."""
-    query = select(Meeting.id).join(Membership, Membership.set_id == Meeting.set_id).where(
-        Meeting.id == meeting_id,
-        Membership.user_id == user.id,
-        Membership.role == SetRole.CANDIDATE.value,
+    query = (
+        select(Meeting.id)
+        .join(Membership, Membership.set_id == Meeting.set_id)
+        .where(
+            Meeting.id == meeting_id,
+            Membership.user_id == user.id,
+            Membership.role == SetRole.CANDIDATE.value,
+        )
     )
     return db.session.scalar(query) is not None
 

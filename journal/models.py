@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -174,9 +174,7 @@ class Reflection(db.Model):
     # Chosen by the client, so an offline draft has its final id before the server sees it.
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    meeting_id: Mapped[int | None] = mapped_column(
-        ForeignKey("meetings.id", ondelete="SET NULL")
-    )
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     experience: Mapped[str] = mapped_column(Text, default="")
     insight: Mapped[str] = mapped_column(Text, default="")
     next_action: Mapped[str] = mapped_column(Text, default="")
@@ -193,11 +191,11 @@ class Reflection(db.Model):
 
     # Optimistic locking: every UPDATE says "WHERE version = what I read" and bumps it by one,
     # so of two concurrent saves of the same version exactly one wins.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class ReflectionTombstone(db.Model):
-    """Remembers a deleted reflection's id, so a late offline edit gets a conflict, not a revival."""
+    """A deleted reflection's id, kept so a late offline edit gets a conflict, not a revival."""
 
     __tablename__ = "reflection_tombstones"
 
@@ -274,7 +272,9 @@ class EvidenceClaim(db.Model):
     """A reflection offered as evidence, with the copy the assessor judges frozen at offer time."""
 
     __tablename__ = "evidence_claims"
-    __table_args__ = (Index("ix_evidence_claims_enrolment_id_offered_at", "enrolment_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_evidence_claims_enrolment_id_offered_at", "enrolment_id", "offered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))

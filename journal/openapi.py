@@ -15,13 +15,14 @@ REFLECTION_FIELDS: dict[str, Any] = {
     "action_due": NULLABLE_DATE,
     "action_status": {"type": "string", "enum": [s.value for s in ActionStatus]},
     "action_outcome": TEXT,
-    "meeting_id": {"type": ["integer", "null"]},
+    "meeting_id": {"type": ["integer", "null"], "minimum": 1},
     "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
 }
 
 SCHEMAS: dict[str, Any] = {
     "Reflection": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["id", "author_id", *REFLECTION_FIELDS, "version", "created_at", "updated_at"],
         "properties": {
             "id": {"type": "string", "format": "uuid"},
@@ -39,21 +40,33 @@ SCHEMAS: dict[str, Any] = {
             **REFLECTION_FIELDS,
             "base_version": {
                 "type": ["integer", "null"],
+                "minimum": 1,
                 "description": "The version this edit starts from; null to create.",
             },
         },
     },
     "Error": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["error", "status"],
         "properties": {
             "error": {"type": "string"},
             "status": {"type": "integer"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "fields": {
+                "description": "With 422: a message for each invalid field, by field name.",
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+            },
+            "reason": {
+                "description": "With 400: `csrf` for a missing or wrong token.",
+                "type": "string",
+                "enum": ["csrf"],
+            },
         },
     },
     "Conflict": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["error", "status", "current"],
         "properties": {
             "error": {"type": "string"},
@@ -66,6 +79,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Me": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["id", "email", "name", "is_admin", "sets", "csrf_token"],
         "properties": {
             "id": {"type": "integer"},
@@ -76,6 +90,7 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    "additionalProperties": False,
                     "required": ["id", "name", "role"],
                     "properties": {
                         "id": {"type": "integer"},
@@ -89,6 +104,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Meeting": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["id", "set_id", "set_name", "starts_at", "ends_at", "location"],
         "properties": {
             "id": {"type": "integer"},
@@ -112,11 +128,19 @@ def _ref(name: str) -> dict[str, str]:
 
 ERROR_401 = _json(_ref("Error"), "Not signed in")
 ERROR_404 = _json(_ref("Error"), "No such reflection, or not yours to see")
+ERROR_500 = _json(_ref("Error"), "Something went wrong on the server (no details are given)")
+CSRF_ERROR = _json(_ref("Error"), "Missing or wrong CSRF token (reason: csrf)")
 ID_PARAMETER = {
-    "name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"},
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
 }
 CSRF_PARAMETER = {
-    "name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"},
+    "name": "X-CSRFToken",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
     "description": "The token from GET /api/v1/me or the page's csrf-token meta tag.",
 }
 
@@ -133,33 +157,45 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "session"}
-            },
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
         },
         "security": [{"session": []}],
         "paths": {
             "/api/v1/me": {
                 "get": {
                     "summary": "Who I am, my sets, and a CSRF token",
-                    "responses": {"200": _json(_ref("Me"), "Me"), "401": ERROR_401},
+                    "responses": {
+                        "200": _json(_ref("Me"), "Me"),
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                    },
                 }
             },
             "/api/v1/reflections": {
                 "get": {
                     "summary": "My own reflections, optionally only those changed since a time",
-                    "parameters": [{
-                        "name": "updated_since", "in": "query", "required": False,
-                        "schema": {"type": "string", "format": "date-time"},
-                    }],
+                    "parameters": [
+                        {
+                            "name": "updated_since",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date-time"},
+                        }
+                    ],
                     "responses": {
-                        "200": _json({
-                            "type": "object", "required": ["reflections"],
-                            "properties": {
-                                "reflections": {"type": "array", "items": _ref("Reflection")}
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["reflections"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "reflections": {"type": "array", "items": _ref("Reflection")}
+                                },
                             },
-                        }, "My reflections, oldest change first"),
+                            "My reflections, oldest change first",
+                        ),
                         "401": ERROR_401,
+                        "500": ERROR_500,
                         "422": _json(_ref("Error"), "updated_since is not a date-time"),
                     },
                 }
@@ -171,6 +207,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("Reflection"), "The reflection"),
                         "401": ERROR_401,
+                        "500": ERROR_500,
                         "404": ERROR_404,
                     },
                 },
@@ -184,11 +221,17 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("Reflection"), "Updated (or a replay of an update)"),
                         "201": _json(_ref("Reflection"), "Created (or a replay of the creation)"),
-                        "400": _json(_ref("Error"), "Missing or wrong CSRF token"),
+                        "400": CSRF_ERROR,
                         "401": ERROR_401,
+                        "500": ERROR_500,
                         "403": _json(_ref("Error"), "Readable by me, but not mine to change"),
                         "404": ERROR_404,
-                        "409": _json(_ref("Conflict"), "base_version is stale: the server's copy"),
+                        "409": _json(
+                            _ref("Conflict"),
+                            "base_version is stale, or it was deleted"
+                            " here: the server's copy (null when deleted)",
+                        ),
+                        "413": _json(_ref("Error"), "The body is larger than the server accepts"),
                         "422": _json(_ref("Error"), "Invalid input, with a message per field"),
                     },
                 },
@@ -197,8 +240,9 @@ def document() -> dict[str, Any]:
                     "parameters": [CSRF_PARAMETER],
                     "responses": {
                         "204": {"description": "Deleted (also when it already was)"},
-                        "400": _json(_ref("Error"), "Missing or wrong CSRF token"),
+                        "400": CSRF_ERROR,
                         "401": ERROR_401,
+                        "500": ERROR_500,
                         "403": _json(_ref("Error"), "Readable by me, but not mine to delete"),
                         "404": ERROR_404,
                     },
@@ -208,11 +252,19 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "The meetings of my sets",
                     "responses": {
-                        "200": _json({
-                            "type": "object", "required": ["meetings"],
-                            "properties": {"meetings": {"type": "array", "items": _ref("Meeting")}},
-                        }, "Meetings, earliest first"),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["meetings"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "meetings": {"type": "array", "items": _ref("Meeting")}
+                                },
+                            },
+                            "Meetings, earliest first",
+                        ),
                         "401": ERROR_401,
+                        "500": ERROR_500,
                     },
                 }
             },

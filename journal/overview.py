@@ -61,9 +61,11 @@ def digests(user: User) -> list[SetDigest]:
     result = []
     for membership in memberships:
         digest = SetDigest(membership.learning_set, membership.role, times[membership.set_id])
-        found = list(db.session.scalars(
-            shared_since(user, membership.set_id, digest.since).limit(DIGEST_SIZE + 1)
-        ))
+        found = list(
+            db.session.scalars(
+                shared_since(user, membership.set_id, digest.since).limit(DIGEST_SIZE + 1)
+            )
+        )
         digest.shared, digest.more_shared = found[:DIGEST_SIZE], len(found) > DIGEST_SIZE
         if membership.role == SetRole.FACILITATOR:
             digest.silent = _silent_candidates(user, membership.set_id, digest.since)
@@ -78,9 +80,9 @@ def _silent_candidates(user: User, set_id: int, since: datetime | None) -> list[
 
     Built on what `user` may read, so a private reflection counts as nothing at all.
     """
-    shared_authors = shared_since(user, set_id, since).with_only_columns(
-        Reflection.author_id
-    ).order_by(None)
+    shared_authors = (
+        shared_since(user, set_id, since).with_only_columns(Reflection.author_id).order_by(None)
+    )
     query = (
         select(User)
         .join(Membership, Membership.user_id == User.id)

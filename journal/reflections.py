@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from enum import Enum
 
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
@@ -51,6 +52,9 @@ def validate(author: User, data: ReflectionInput, current: Reflection | None = N
             errors[name] = f"Keep this under {TEXT_LIMIT:,} characters (it has {len(value):,})."
         elif "\x00" in value:
             errors[name] = "This text contains a null character; remove it."
+        elif not _is_unicode(value):
+            # JSON may carry a lone surrogate ("\ud800"); no database can store it as UTF-8.
+            errors[name] = "This text contains an invalid character; remove it."
     if not any(getattr(data, name).strip() for name in TEXT_FIELDS):
         errors["experience"] = "Write at least one of experience, insight or next action."
     if data.visibility not in set(Visibility):
@@ -61,6 +65,14 @@ def validate(author: User, data: ReflectionInput, current: Reflection | None = N
     if data.meeting_id is not None and not keeps_link and not may_link(author, data.meeting_id):
         errors["meeting_id"] = "Choose a meeting of one of your sets."
     return errors
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Outcome(Enum):
@@ -88,9 +100,17 @@ def save(
     A request whose content is already what the server holds is a replay (a lost response) and
     is answered as success, not as a conflict.
     """
-    current = db.session.get(Reflection, reflection_id, with_for_update=True)
+    current = _locked(reflection_id)
     if current is None:
-        return _create(author, reflection_id, data, base_version)
+        try:
+            return _create(author, reflection_id, data, base_version)
+        except IntegrityError:
+            # The same create arrived twice at once (a retry racing the original): the other
+            # one inserted the row first, so answer as for a replay or a conflict.
+            db.session.rollback()
+            current = _locked(reflection_id)
+            if current is None:
+                raise
     if current.author_id != author.id:
         return SaveResult(Outcome.NOT_FOUND)
     if ReflectionInput.of(current) == data:
@@ -107,12 +127,30 @@ def save(
     try:
         db.session.flush()
     except StaleDataError:
-        # Another request saved this reflection between our read and our write.
+        # Another request saved (or deleted) this reflection between our read and our write.
         db.session.rollback()
-        return SaveResult(Outcome.CONFLICT, db.session.get(Reflection, reflection_id))
+        winner = db.session.get(Reflection, reflection_id, populate_existing=True)
+        return SaveResult(Outcome.CONFLICT, winner) if winner else SaveResult(Outcome.GONE)
     audit.record(author, "reflection.updated", "reflection", current.id, version=current.version)
     db.session.commit()
     return SaveResult(Outcome.UPDATED, current)
+
+
+def _locked(reflection_id: uuid.UUID) -> Reflection | None:
+    """The reflection as committed now, its row locked until commit (FOR UPDATE on PostgreSQL).
+
+    A page may have loaded it earlier in this request. A locking get() would then compare that
+    copy's version with the row's and raise StaleDataError when another request saved in between;
+    refreshing the copy instead reloads every field, version included, under the lock.
+    """
+    loaded = db.session.identity_map.get(db.session.identity_key(Reflection, reflection_id))
+    if loaded is None:
+        return db.session.get(Reflection, reflection_id, with_for_update=True)
+    try:
+        db.session.refresh(loaded, with_for_update=True)
+    except InvalidRequestError:  # "could not refresh": deleted since it was loaded
+        return None
+    return loaded
 
 
 def _create(
@@ -128,8 +166,9 @@ def _create(
     if errors:
         return SaveResult(Outcome.INVALID, errors=errors)
     now = utcnow()
-    reflection = Reflection(id=reflection_id, author_id=author.id, created_at=now, updated_at=now,
-                            **asdict(data))
+    reflection = Reflection(
+        id=reflection_id, author_id=author.id, created_at=now, updated_at=now, **asdict(data)
+    )
     db.session.add(reflection)
     audit.record(author, "reflection.created", "reflection", reflection_id, version=1)
     db.session.commit()
@@ -137,12 +176,21 @@ def _create(
 
 
 def delete(author: User, reflection: Reflection) -> None:
-    """Delete for good, leaving a tombstone so the id is never silently revived."""
+    """Delete for good, leaving a tombstone so the id is never silently revived.
+
+    A delete wins over edits saved since `reflection` was read (a device that edits it later gets
+    409 with current null and keeps its copy), so the row is re-read, locked, before deleting:
+    the versioned DELETE then matches and a concurrent save waits for it.
+    """
+    reflection = _locked(reflection.id)
+    if reflection is None:
+        return  # a simultaneous request of the author's deleted it already
     db.session.add(
         ReflectionTombstone(id=reflection.id, author_id=author.id, version=reflection.version)
     )
-    audit.record(author, "reflection.deleted", "reflection", reflection.id,
-                 version=reflection.version)
+    audit.record(
+        author, "reflection.deleted", "reflection", reflection.id, version=reflection.version
+    )
     db.session.delete(reflection)
     db.session.commit()
 
@@ -151,8 +199,7 @@ def record_action(reflection: Reflection, status: str, outcome: str) -> None:
     reflection.action_status = ActionStatus(status).value
     reflection.action_outcome = outcome
     reflection.updated_at = utcnow()
-    audit.record(reflection.author, "reflection.action", "reflection", reflection.id,
-                 status=status)
+    audit.record(reflection.author, "reflection.action", "reflection", reflection.id, status=status)
     db.session.commit()
 
 

@@ -5,22 +5,59 @@ re-parses the result and keeps only an allow-list of tags, attributes and link p
 wall alone would stop the usual payloads; both together also stop the parser-disagreement tricks.
 """
 
+import re
 from functools import partial
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "a",
-     "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-     "table", "thead", "tbody", "tr", "th", "td"}
+    {
+        "p",
+        "br",
+        "hr",
+        "strong",
+        "em",
+        "del",
+        "s",
+        "code",
+        "pre",
+        "blockquote",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
 )
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title", "rel", "target"], "ol": ["start"], "th": ["align"], "td": ["align"]
+    "a": ["href", "title", "rel", "target"],
+    "ol": ["start"],
+    "th": ["align"],
+    "td": ["align"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+# Linkify runs after the sanitiser, so the protocol allow-list does not see the links it makes:
+# it must only recognise allowed schemes itself (its default also links ftp:, data:, xmpp: ...),
+# and must not link the host part of `ftp://host` as if it were http://host.
+_BLEACH_URL = build_url_re(protocols=["http", "https"])
+_LINKIFY_URL = re.compile(
+    _BLEACH_URL.pattern.replace("(?<![@.])", "(?<![@./:])"), _BLEACH_URL.flags
+)
 
 # commonmark preset with html off; linkify off too (it would need another dependency).
 _markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
@@ -42,9 +79,16 @@ _cleaner = bleach.Cleaner(
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    # Bare URLs become links inside the same pass, so the allow-list sees them too.
-    filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre", "code"},
-                     parse_email=False)],
+    # Bare http(s) URLs become links, in the same pass, after the sanitiser.
+    filters=[
+        partial(
+            LinkifyFilter,
+            callbacks=[_link_attributes],
+            skip_tags={"pre", "code"},
+            parse_email=False,
+            url_re=_LINKIFY_URL,
+        )
+    ],
 )
 
 

@@ -36,12 +36,14 @@ def database(request) -> str:
 
 
 def make_app(url: str, **config) -> Flask:
-    return create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": url,
-        **config,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": url,
+            **config,
+        }
+    )
 
 
 @pytest.fixture
@@ -95,8 +97,8 @@ class AuthActions:
         return self._client.get("/api/v1/me").json["csrf_token"]
 
     def logout(self):
-        token = csrf_token_of(self._client.get("/login").text)
-        return self._client.post("/logout", data={"csrf_token": token})
+        # /login redirects someone signed in, so the token comes from the API (same session).
+        return self._client.post("/logout", data={"csrf_token": self.csrf()})
 
 
 @pytest.fixture
@@ -122,11 +124,16 @@ class Factory:
 
     def user(self, name: str = "Person", email: str | None = None, is_admin: bool = False) -> User:
         with self._saving() as rows:
-            rows.append(User(
-                email=email or f"{name.lower().replace(' ', '.')}-{uuid.uuid4().hex[:6]}@example.org",
-                name=name, is_admin=is_admin, password_hash=PASSWORD_HASH,
-                session_token=new_session_token(),
-            ))
+            rows.append(
+                User(
+                    email=email
+                    or f"{name.lower().replace(' ', '.')}-{uuid.uuid4().hex[:6]}@example.org",
+                    name=name,
+                    is_admin=is_admin,
+                    password_hash=PASSWORD_HASH,
+                    session_token=new_session_token(),
+                )
+            )
         return rows[0]
 
     def set(self, name: str | None = None, facilitators=(), candidates=()) -> LearningSet:
@@ -142,24 +149,43 @@ class Factory:
 
     def meeting(self, learning_set: LearningSet, days: float = -7) -> Meeting:
         with self._saving() as rows:
-            rows.append(Meeting(set_id=learning_set.id,
-                                starts_at=datetime.now(UTC) + timedelta(days=days),
-                                location="Room 1"))
+            rows.append(
+                Meeting(
+                    set_id=learning_set.id,
+                    starts_at=datetime.now(UTC) + timedelta(days=days),
+                    location="Room 1",
+                )
+            )
         return rows[0]
 
-    def reflection(self, author: User, meeting: Meeting | None = None,
-                   visibility: str = "facilitator", age: timedelta = timedelta(0),
-                   **fields) -> Reflection:
+    def reflection(
+        self,
+        author: User,
+        meeting: Meeting | None = None,
+        visibility: str = "facilitator",
+        age: timedelta = timedelta(0),
+        **fields,
+    ) -> Reflection:
         moment = datetime.now(UTC) - age
-        values = {"experience": "What happened.", "insight": "What I learned.",
-                  "next_action": "What I will do.", "action_due": date.today() + timedelta(7),
-                  **fields}
+        values = {
+            "experience": "What happened.",
+            "insight": "What I learned.",
+            "next_action": "What I will do.",
+            "action_due": date.today() + timedelta(7),
+            **fields,
+        }
         with self._saving() as rows:
-            rows.append(Reflection(
-                id=uuid.uuid4(), author_id=author.id,
-                meeting_id=meeting.id if meeting else None, visibility=visibility,
-                created_at=moment, updated_at=moment, **values,
-            ))
+            rows.append(
+                Reflection(
+                    id=uuid.uuid4(),
+                    author_id=author.id,
+                    meeting_id=meeting.id if meeting else None,
+                    visibility=visibility,
+                    created_at=moment,
+                    updated_at=moment,
+                    **values,
+                )
+            )
         return rows[0]
 
 
