@@ -10,11 +10,11 @@ from wtforms import SelectChoice
 from . import overview, reflections
 from .extensions import db
 from .forms import ActionForm, ConfirmForm, ReflectionForm
-from .meetings import linkable_meetings, sets_of
+from .meetings import fellow_members, linkable_meetings, sets_of
 from .models import Meeting, Reflection
 from .policy import can_edit, get_reflection
 from .reflections import Outcome, ReflectionInput
-from .templating import meeting_label
+from .templating import meeting_label, readers
 
 bp = Blueprint("journal", __name__)
 
@@ -31,7 +31,7 @@ def home():
         return redirect(url_for("admin.index"))
     return render_template(
         "journal/home.html",
-        digests=overview.digests(current_user),
+        digests=overview.digests(current_user, size=current_app.config["PAGE_SIZE"]),
         actions=overview.open_actions(current_user, limit=5),
     )
 
@@ -78,6 +78,14 @@ def shared():
     )
 
 
+def _reflection_form(keep_meeting: int | None = None, **kwargs) -> ReflectionForm:
+    """The writing form, with this candidate's meetings and, by name, who each choice reaches."""
+    form = ReflectionForm(**kwargs)
+    form.meeting_id.choices = _meeting_choices(keep=keep_meeting)
+    form.visibility.description = readers(fellow_members(current_user))
+    return form
+
+
 def _meeting_choices(keep: int | None = None) -> list[SelectChoice]:
     meetings = linkable_meetings(current_user, keep=keep)
     return [SelectChoice("", "Not linked to a meeting")] + [
@@ -107,8 +115,7 @@ def _show_errors(form: ReflectionForm, errors: dict) -> None:
 
 @bp.route("/reflections/new", methods=["GET", "POST"])
 def create():
-    form = ReflectionForm()
-    form.meeting_id.choices = _meeting_choices()
+    form = _reflection_form()
     if request.method == "GET" and request.args.get("meeting_id", type=int):
         form.meeting_id.data = request.args.get("meeting_id", type=int)
     if form.validate_on_submit():
@@ -132,8 +139,9 @@ def view(reflection_id: uuid.UUID):
 @bp.route("/reflections/<uuid:reflection_id>/edit", methods=["GET", "POST"])
 def edit(reflection_id: uuid.UUID):
     reflection = get_reflection(reflection_id, check_author=True)
-    form = ReflectionForm(obj=reflection if request.method == "GET" else None)
-    form.meeting_id.choices = _meeting_choices(keep=reflection.meeting_id)
+    form = _reflection_form(
+        reflection.meeting_id, obj=reflection if request.method == "GET" else None
+    )
     if request.method == "GET":
         form.base_version.data = str(reflection.version)
     status = 400 if request.method == "POST" else 200

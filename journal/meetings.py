@@ -76,6 +76,22 @@ def may_link(user: User, meeting_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
+def fellow_members(user: User) -> list[Membership]:
+    """The other members of every set where `user` is a candidate: who their reflections reach."""
+    candidate_sets = select(Membership.set_id).where(
+        Membership.user_id == user.id, Membership.role == SetRole.CANDIDATE.value
+    )
+    query = (
+        select(Membership)
+        .join(Membership.user)
+        .join(Membership.learning_set)
+        .where(Membership.set_id.in_(candidate_sets), Membership.user_id != user.id)
+        .options(joinedload(Membership.user), joinedload(Membership.learning_set))
+        .order_by(LearningSet.name, User.name)
+    )
+    return list(db.session.scalars(query))
+
+
 @dataclass
 class MeetingTimes:
     last: Meeting | None

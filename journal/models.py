@@ -167,8 +167,8 @@ class Reflection(db.Model):
         CheckConstraint("version >= 1", name="version"),
         Index("ix_reflections_author_id_created_at", "author_id", "created_at"),
         Index("ix_reflections_author_id_updated_at", "author_id", "updated_at"),
-        Index("ix_reflections_meeting_id_created_at", "meeting_id", "created_at"),
-        Index("ix_reflections_created_at", "created_at"),
+        Index("ix_reflections_meeting_id_updated_at", "meeting_id", "updated_at"),
+        Index("ix_reflections_updated_at", "updated_at"),
     )
 
     # Chosen by the client, so an offline draft has its final id before the server sees it.

@@ -19,8 +19,6 @@ from .models import (
 )
 from .policy import shared_with
 
-DIGEST_SIZE = 10
-
 
 @dataclass
 class SetDigest:
@@ -30,7 +28,8 @@ class SetDigest:
     role: str
     times: MeetingTimes
     shared: list[Reflection] = field(default_factory=list)
-    more_shared: bool = False
+    # The page of /shared?set_id= where the reflections not shown here begin, if there are any.
+    older_page: int | None = None
     # Candidates with nothing shared with the viewer since the last meeting (facilitators only).
     silent: list[User] = field(default_factory=list)
     reflected_on_last: bool = True
@@ -55,18 +54,25 @@ def shared_since(user: User, set_id: int, since: datetime | None) -> Select[tupl
     return with_people(query).order_by(Reflection.updated_at.desc(), Reflection.id)
 
 
-def digests(user: User) -> list[SetDigest]:
+def digests(user: User, size: int) -> list[SetDigest]:
+    """Each of the user's sets, with up to `size` reflections shared since its last meeting.
+
+    `size` is the page size of /shared; everything shared, newest first, has what was shared
+    since the last meeting as its prefix, so the rest begins on page 2, or on page 1 when the
+    prefix is shorter than a page.
+    """
     memberships = memberships_of(user)
     times = last_and_next([m.set_id for m in memberships])
     result = []
     for membership in memberships:
         digest = SetDigest(membership.learning_set, membership.role, times[membership.set_id])
-        found = list(
-            db.session.scalars(
-                shared_since(user, membership.set_id, digest.since).limit(DIGEST_SIZE + 1)
-            )
-        )
-        digest.shared, digest.more_shared = found[:DIGEST_SIZE], len(found) > DIGEST_SIZE
+        newest = shared_since(user, membership.set_id, None).limit(size + 1)
+        found = list(db.session.scalars(newest))
+        digest.shared = [
+            r for r in found[:size] if digest.since is None or r.updated_at >= digest.since
+        ]
+        if len(found) > len(digest.shared):
+            digest.older_page = 2 if len(digest.shared) == size else 1
         if membership.role == SetRole.FACILITATOR:
             digest.silent = _silent_candidates(user, membership.set_id, digest.since)
         elif digest.times.last is not None:

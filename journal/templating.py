@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from markupsafe import Markup
 
-from .models import Meeting, Reflection, User, Visibility
+from .models import Meeting, Membership, Reflection, User, Visibility
 from .text import render_markdown
 
 
@@ -43,6 +43,31 @@ def audience(reflection: Reflection, viewer: User) -> str:
     if reflection.visibility == Visibility.FACILITATOR:
         return f"Shared with the facilitators of {where}, and {owner}."
     return f"Shared with everyone in {where}: its facilitators and candidates."
+
+
+def readers(fellows: list[Membership]) -> str:
+    """Who a candidate's shared reflections reach, by name, for the line under "Who may read"."""
+    if not fellows:
+        return "You are not a candidate in a set yet, so only you will read it."
+    by_set: dict[str, dict[str, list[str]]] = {}
+    for membership in fellows:
+        roles = by_set.setdefault(
+            membership.learning_set.name, {"facilitator": [], "candidate": []}
+        )
+        roles[membership.role].append(membership.user.name)
+    sentences = []
+    for set_name, roles in by_set.items():
+        facilitators = _names(roles["facilitator"]) or "nobody (no facilitator yet)"
+        candidates = _names(roles["candidate"]) or "nobody else (no other candidates yet)"
+        sentences.append(
+            f"In {set_name}, “Facilitator” means {facilitators} will read it,"
+            f" and “Set” means {candidates} will too."
+        )
+    return " ".join(sentences)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) < 2 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def markdown(source: str) -> Markup:

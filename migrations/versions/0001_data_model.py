@@ -180,8 +180,8 @@ def upgrade():
     with op.batch_alter_table('reflections', schema=None) as batch_op:
         batch_op.create_index('ix_reflections_author_id_created_at', ['author_id', 'created_at'], unique=False)
         batch_op.create_index('ix_reflections_author_id_updated_at', ['author_id', 'updated_at'], unique=False)
-        batch_op.create_index('ix_reflections_created_at', ['created_at'], unique=False)
-        batch_op.create_index('ix_reflections_meeting_id_created_at', ['meeting_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_reflections_updated_at', ['updated_at'], unique=False)
+        batch_op.create_index('ix_reflections_meeting_id_updated_at', ['meeting_id', 'updated_at'], unique=False)
 
     op.create_table('evidence_claims',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,8 +232,8 @@ def downgrade():
 
     op.drop_table('evidence_claims')
     with op.batch_alter_table('reflections', schema=None) as batch_op:
-        batch_op.drop_index('ix_reflections_meeting_id_created_at')
-        batch_op.drop_index('ix_reflections_created_at')
+        batch_op.drop_index('ix_reflections_meeting_id_updated_at')
+        batch_op.drop_index('ix_reflections_updated_at')
         batch_op.drop_index('ix_reflections_author_id_updated_at')
         batch_op.drop_index('ix_reflections_author_id_created_at')
 
