@@ -2,16 +2,20 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from . import accounts
-from .extensions import db
+from .errors import csrf_error, error_response
+from .extensions import db, login_manager
 from .forms import InvitationForm
 from .models import Invitation, LearningSet, Membership, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+UNKNOWN_SET = "Choose one of the sets."
 
 
 @bp.before_request
@@ -44,7 +48,7 @@ def _create_invitation(form: InvitationForm) -> str | None:
     if form.set_id.data is not None:
         learning_set = db.session.get(LearningSet, form.set_id.data)
         if learning_set is None:
-            form.set_id.errors = ["Choose one of the sets."]
+            form.set_id.errors = [UNKNOWN_SET]
             return None
     try:
         _invitation, token = accounts.invite(
@@ -73,6 +77,13 @@ def invitations():
             form = InvitationForm(formdata=None)
             form.set_id.choices = _set_choices()
             status = 200
+    elif form.set_id.errors:
+        # Only a tampered form sends a set that is not a number: the same answer as a wrong one.
+        form.set_id.errors = [UNKNOWN_SET]
+    return _invitations_page(form, link), status
+
+
+def _invitations_page(form: InvitationForm, link: str | None = None, problem: str | None = None):
     recent = db.session.scalars(
         select(Invitation)
         .options(selectinload(Invitation.learning_set))
@@ -83,9 +94,28 @@ def invitations():
         "admin/invitations.html",
         form=form,
         link=link,
+        problem=problem,
         invitations=recent,
         now=utcnow(),
-    ), status
+    )
+
+
+@bp.errorhandler(CSRFError)
+def refused_without_token(error: CSRFError):
+    """The CSRF check runs before require_admin: keep its answers, then keep what was typed."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        return error_response(404)
+    if request.endpoint != "admin.invitations":
+        return csrf_error(error)
+    form = InvitationForm()
+    form.set_id.choices = _set_choices()
+    problem = (
+        "The form expired or was sent from elsewhere; nothing was created."
+        " Check it and send it again."
+    )
+    return _invitations_page(form, problem=problem), 400
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
@@ -94,6 +124,9 @@ def revoke_invitation(invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         abort(404)
+    if invitation.used_at is not None:
+        flash(f"The invitation for {invitation.email} was already used; it cannot be withdrawn.")
+        return redirect(url_for("admin.invitations"))
     accounts.revoke_invitation(invitation, current_user)
     db.session.commit()
     flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.")

@@ -1,7 +1,9 @@
-"""Command-line tasks: demo data, the first admin, invitations."""
+"""Command-line tasks: demo data, the first admin, sets, invitations."""
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app, url_for
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import accounts, demo
@@ -9,8 +11,18 @@ from .extensions import db
 from .models import InvitationRole, LearningSet
 
 
+def _email(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    """The address as accounts store it, if it is one (the admin page's form checks the same)."""
+    try:
+        validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(f"{value!r} is not an email address: {error}") from error
+    return accounts.normalise_email(value)
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+@with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load the demo sets, people and reflections (password: demo-password)."""
     if demo.exists():
@@ -27,9 +39,10 @@ def demo_command(if_empty: bool) -> None:
 
 
 @click.command("create-admin")
-@click.argument("email")
+@click.argument("email", callback=_email)
 @click.option("--name", prompt="Name")
 @click.password_option(help="At least 8 characters.")
+@with_appcontext
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create an administrator account (the first one, or another)."""
     if accounts.find_user(email) is not None:
@@ -39,11 +52,11 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         raise click.ClickException(problem)
     accounts.create_user(email, name, password, is_admin=True)
     db.session.commit()
-    click.echo(f"Administrator {accounts.normalise_email(email)} created.")
+    click.echo(f"Administrator {email} created.")
 
 
 @click.command("invite")
-@click.argument("email")
+@click.argument("email", callback=_email)
 @click.option("--role", required=True, type=click.Choice([r.value for r in InvitationRole]))
 @click.option("--set", "set_name", help="The set's name (for candidates and facilitators).")
 @click.option(
@@ -52,6 +65,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     show_default=True,
     help="Where people reach the app, for the link.",
 )
+@with_appcontext
 def invite_command(email: str, role: str, set_name: str | None, base_url: str) -> None:
     """Invite someone: prints a one-time link where they set their name and password."""
     learning_set = None
@@ -69,6 +83,23 @@ def invite_command(email: str, role: str, set_name: str | None, base_url: str) -
     click.echo(f"Invitation link (valid until used or expired):\n{link}")
 
 
+@click.command("create-set")
+@click.argument("name")
+@click.option("--programme", default="", help='e.g. "NVQ Level 7 Leadership — cohort 3".')
+@with_appcontext
+def create_set_command(name: str, programme: str) -> None:
+    """Create an action learning set, to invite its facilitators and candidates into."""
+    name, programme = name.strip(), programme.strip()
+    if not name or len(name) > LearningSet.name.type.length:
+        raise click.ClickException("Give the set a name of 1 to 120 characters.")
+    if db.session.scalar(select(LearningSet.id).where(LearningSet.name == name)) is not None:
+        raise click.ClickException(f"There is a set called {name!r} already.")
+    db.session.add(LearningSet(name=name, programme=programme))
+    db.session.commit()
+    click.echo(f"Set {name!r} created. Invite people into it with: invite EMAIL --set {name!r}")
+
+
 def init_app(app: Flask) -> None:
-    for command in (demo_command, create_admin_command, invite_command):
+    commands = (demo_command, create_admin_command, create_set_command, invite_command)
+    for command in commands:
         app.cli.add_command(command)

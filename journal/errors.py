@@ -40,7 +40,7 @@ def _http_error(error: HTTPException):
     return response
 
 
-def _csrf_error(error: CSRFError):
+def csrf_error(error: CSRFError):
     return error_response(
         400,
         "The form expired or was sent from elsewhere. Reload the page and try again.",
@@ -56,7 +56,7 @@ def _unexpected(error: Exception):
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _unexpected)
     app.register_error_handler(Exception, _unexpected)

@@ -77,8 +77,15 @@ class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that change state."""
 
 
+def _strip(value: str | None) -> str | None:
+    # An address pasted with a space around it is still that address.
+    return value.strip() if isinstance(value, str) else value
+
+
 class InvitationForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        "Email", filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     role = SelectField(
         "Role", choices=[SelectChoice(r.value, r.value.title()) for r in InvitationRole]
     )

@@ -67,7 +67,9 @@ def readers(fellows: list[Membership]) -> str:
 
 
 def _names(names: list[str]) -> str:
-    return names[0] if len(names) < 2 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def markdown(source: str) -> Markup:

@@ -13,12 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from journal import create_app, demo
+from journal import accounts, create_app, demo
 from journal.accounts import hash_password, new_session_token
 from journal.extensions import db
 from journal.models import LearningSet, Meeting, Membership, Reflection, User
 
 PASSWORD = "a-long-test-password"
+NEW_PASSWORD = "a-good-long-passphrase"  # what an invited person chooses
 PASSWORD_HASH = hash_password(PASSWORD)
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
@@ -47,9 +48,16 @@ def make_app(url: str, **config) -> Flask:
 
 
 @pytest.fixture
-def app(database, tmp_path) -> Iterator[Flask]:
+def app_config() -> dict:
+    """Extra configuration of the app under test; a module overrides this fixture to change it
+    (e.g. a small PAGE_SIZE)."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, app_config) -> Iterator[Flask]:
     global _postgres_tables_ready
-    app = make_app(database_urls(tmp_path)[database])
+    app = make_app(database_urls(tmp_path)[database], **app_config)
     with app.app_context():
         if database == "sqlite" or not _postgres_tables_ready:
             db.drop_all()
@@ -79,6 +87,11 @@ def csrf_token_of(html: str) -> str:
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert match, "page has no csrf-token meta tag"
     return match.group(1)
+
+
+def form_token(client: FlaskClient) -> str:
+    """The CSRF token of this browser's session, signed in or not, as its pages carry it."""
+    return csrf_token_of(client.get("/login", follow_redirects=True).text)
 
 
 class AuthActions:
@@ -147,13 +160,15 @@ class Factory:
                     rows.append(Membership(set_id=learning_set.id, user_id=person.id, role=role))
         return rows[0]
 
-    def meeting(self, learning_set: LearningSet, days: float = -7) -> Meeting:
+    def meeting(
+        self, learning_set: LearningSet, days: float = -7, location: str = "Room 1"
+    ) -> Meeting:
         with self._saving() as rows:
             rows.append(
                 Meeting(
                     set_id=learning_set.id,
                     starts_at=datetime.now(UTC) + timedelta(days=days),
-                    location="Room 1",
+                    location=location,
                 )
             )
         return rows[0]
@@ -233,3 +248,57 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before_execute)
 
     return counting
+
+
+@pytest.fixture
+def browser(app):
+    """`browser(email, password)`: a new client signed in as that person; `browser()`: nobody."""
+
+    def opening(email: str | None = None, password: str = PASSWORD) -> FlaskClient:
+        client = app.test_client()
+        if email is not None:
+            answer = AuthActions(client).login(email, password)
+            assert answer.status_code == 302, f"{email} could not sign in"
+        return client
+
+    return opening
+
+
+def table_rows(app: Flask) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order: compare two to see what a request changed."""
+    with app.app_context():
+        return {
+            table.name: sorted(
+                (tuple(map(repr, row)) for row in db.session.execute(table.select())),
+            )
+            for table in db.metadata.sorted_tables
+        }
+
+
+def make_invitation(app, email: str, role: str = "candidate", set_id: int | None = None) -> str:
+    """An invitation as the `invite` command makes it; returns the token of its link."""
+    with app.app_context():
+        learning_set = db.session.get(LearningSet, set_id) if set_id else None
+        _invitation, token = accounts.invite(email, role, learning_set, invited_by=None)
+        db.session.commit()
+    return token
+
+
+def accept(
+    client,
+    token: str,
+    name: str = "Nina New",
+    password: str = NEW_PASSWORD,
+    confirm: str | None = None,
+):
+    """Fill in and send the invitation's form, as the invited person does."""
+    page = client.get(f"/invite/{token}")
+    return client.post(
+        f"/invite/{token}",
+        data={
+            "csrf_token": csrf_token_of(page.text),
+            "name": name,
+            "password": password,
+            "confirm": password if confirm is None else confirm,
+        },
+    )

@@ -18,10 +18,9 @@ from journal.auth import safe_next
 from journal.extensions import db
 from journal.models import AuditEvent, Invitation, Membership, User, utcnow
 
-from .conftest import PASSWORD, csrf_token_of, make_app
+from .conftest import NEW_PASSWORD, PASSWORD, accept, csrf_token_of, make_app, make_invitation
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-NEW_PASSWORD = "a-good-long-passphrase"
 ARGON2_HASH = re.compile(
     r"\$argon2id\$v=19\$m=(?P<memory>\d+),t=(?P<time>\d+),p=(?P<lanes>\d+)"
     r"\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
@@ -634,35 +633,6 @@ def test_production_cookies_are_secure(another_app, person):
 
 
 # Invitations
-
-
-def make_invitation(app, email: str, role: str = "candidate", set_id: int | None = None) -> str:
-    from journal.models import LearningSet
-
-    with app.app_context():
-        learning_set = db.session.get(LearningSet, set_id) if set_id else None
-        _invitation, token = accounts.invite(email, role, learning_set, invited_by=None)
-        db.session.commit()
-    return token
-
-
-def accept(
-    client,
-    token: str,
-    name: str = "Nina New",
-    password: str = NEW_PASSWORD,
-    confirm: str | None = None,
-):
-    page = client.get(f"/invite/{token}")
-    return client.post(
-        f"/invite/{token}",
-        data={
-            "csrf_token": csrf_token_of(page.text),
-            "name": name,
-            "password": password,
-            "confirm": password if confirm is None else confirm,
-        },
-    )
 
 
 @pytest.fixture
