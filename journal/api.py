@@ -12,7 +12,7 @@ from sqlalchemy import select
 from . import reflections
 from .errors import error_response
 from .extensions import csrf, db
-from .meetings import meetings_of, memberships_of
+from .meetings import LARGEST_ID, meetings_of, memberships_of
 from .models import ActionStatus, Reflection, Visibility
 from .openapi import document
 from .policy import get_reflection
@@ -186,7 +186,7 @@ def _optional_integer(body: dict, name: str, errors: dict) -> int | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= LARGEST_ID:
         errors[name] = "Must be a positive whole number or null."
         return None
     return value

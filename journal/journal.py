@@ -10,13 +10,37 @@ from wtforms import SelectChoice
 from . import overview, reflections
 from .extensions import db
 from .forms import ActionForm, ConfirmForm, ReflectionForm
-from .meetings import fellow_members, linkable_meetings, sets_of
+from .meetings import LARGEST_ID, linkable_meetings, members_of_candidate_sets, sets_of
 from .models import Meeting, Reflection
 from .policy import can_edit, get_reflection
 from .reflections import Outcome, ReflectionInput
 from .templating import meeting_label, readers
 
 bp = Blueprint("journal", __name__)
+
+HOME_ACTIONS = 5  # open actions on the home page; /actions has them all
+
+
+def _positive_number(value: str) -> int:
+    number = int(value)
+    if not 0 < number <= LARGEST_ID:
+        raise ValueError(value)
+    return number
+
+
+def _number_arg(name: str) -> int | None:
+    """An id or a page number from the query string; None (ignored) for anything else, such as
+    "abc" or a number too big for the database (SQLite cannot bind one past 64 bits)."""
+    return request.args.get(name, type=_positive_number)
+
+
+def _paginate(query):
+    return db.paginate(
+        query,
+        page=_number_arg("page") or 1,
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
 
 
 @bp.before_request
@@ -32,14 +56,16 @@ def home():
     return render_template(
         "journal/home.html",
         digests=overview.digests(current_user, size=current_app.config["PAGE_SIZE"]),
-        actions=overview.open_actions(current_user, limit=5),
+        # One more than is shown, to know whether to link to the rest.
+        actions=overview.open_actions(current_user, limit=HOME_ACTIONS + 1),
+        shown_actions=HOME_ACTIONS,
     )
 
 
 @bp.get("/reflections")
 def index():
-    set_id = request.args.get("set_id", type=int)
-    meeting_id = request.args.get("meeting_id", type=int)
+    set_id = _number_arg("set_id")
+    meeting_id = _number_arg("meeting_id")
     query = select(Reflection).where(Reflection.author_id == current_user.id)
     if meeting_id is not None:
         query = query.where(Reflection.meeting_id == meeting_id)
@@ -48,7 +74,7 @@ def index():
             Meeting.set_id == set_id
         )
     query = overview.with_people(query).order_by(Reflection.created_at.desc(), Reflection.id)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = _paginate(query)
     return render_template(
         "journal/index.html",
         page=page,
@@ -62,7 +88,7 @@ def index():
 @bp.get("/shared")
 def shared():
     """Others' reflections shared with me, newest first, optionally through one set."""
-    set_id = request.args.get("set_id", type=int)
+    set_id = _number_arg("set_id")
     query = (
         overview.shared_since(current_user, set_id, None)
         if set_id
@@ -72,7 +98,7 @@ def shared():
             )
         )
     )
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = _paginate(query)
     return render_template(
         "journal/shared.html", page=page, sets=sets_of(current_user), set_id=set_id
     )
@@ -82,7 +108,7 @@ def _reflection_form(keep_meeting: int | None = None, **kwargs) -> ReflectionFor
     """The writing form, with this candidate's meetings and, by name, who each choice reaches."""
     form = ReflectionForm(**kwargs)
     form.meeting_id.choices = _meeting_choices(keep=keep_meeting)
-    form.visibility.description = readers(fellow_members(current_user))
+    form.visibility.description = readers(members_of_candidate_sets(current_user), current_user)
     return form
 
 
@@ -116,8 +142,9 @@ def _show_errors(form: ReflectionForm, errors: dict) -> None:
 @bp.route("/reflections/new", methods=["GET", "POST"])
 def create():
     form = _reflection_form()
-    if request.method == "GET" and request.args.get("meeting_id", type=int):
-        form.meeting_id.data = request.args.get("meeting_id", type=int)
+    chosen = _number_arg("meeting_id")
+    if request.method == "GET" and chosen:
+        form.meeting_id.data = chosen
     if form.validate_on_submit():
         result = reflections.save(current_user, uuid.uuid4(), _input_from(form), None)
         if result.outcome is Outcome.CREATED:
@@ -178,8 +205,8 @@ def delete(reflection_id: uuid.UUID):
 @bp.get("/actions")
 def actions():
     open_ = overview.open_actions(current_user)
-    closed = overview.closed_actions(current_user, limit=current_app.config["PAGE_SIZE"])
-    forms = {r.id: ActionForm(prefix=f"a{r.id.hex}", obj=r) for r in open_ + closed}
+    closed = _paginate(overview.closed_actions(current_user))
+    forms = {r.id: ActionForm(prefix=f"a{r.id.hex}", obj=r) for r in open_ + closed.items}
     return render_template("journal/actions.html", open=open_, closed=closed, forms=forms)
 
 

@@ -9,6 +9,10 @@ from sqlalchemy.orm import joinedload
 from .extensions import db
 from .models import LearningSet, Meeting, Membership, SetRole, User, utcnow
 
+# The largest id a row can have (PostgreSQL's integer). Asking about a bigger number is pointless,
+# and SQLite cannot even bind one past 64 bits (OverflowError: a 500, not "no such meeting").
+LARGEST_ID = 2**31 - 1
+
 
 def memberships_of(user: User, role: SetRole | None = None) -> list[Membership]:
     query = (
@@ -64,6 +68,8 @@ def linkable_meetings(user: User, keep: int | None = None, recent: int = 30) -> 
 
 def may_link(user: User, meeting_id: int) -> bool:
     """A reflection may be linked to meetings of sets where its author is a candidate."""
+    if not 0 < meeting_id <= LARGEST_ID:
+        return False
     query = (
         select(Meeting.id)
         .join(Membership, Membership.set_id == Meeting.set_id)
@@ -76,8 +82,8 @@ def may_link(user: User, meeting_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
-def fellow_members(user: User) -> list[Membership]:
-    """The other members of every set where `user` is a candidate: who their reflections reach."""
+def members_of_candidate_sets(user: User) -> list[Membership]:
+    """Everyone in the sets where `user` is a candidate (`user` too): whom their writing reaches."""
     candidate_sets = select(Membership.set_id).where(
         Membership.user_id == user.id, Membership.role == SetRole.CANDIDATE.value
     )
@@ -85,7 +91,7 @@ def fellow_members(user: User) -> list[Membership]:
         select(Membership)
         .join(Membership.user)
         .join(Membership.learning_set)
-        .where(Membership.set_id.in_(candidate_sets), Membership.user_id != user.id)
+        .where(Membership.set_id.in_(candidate_sets))
         .options(joinedload(Membership.user), joinedload(Membership.learning_set))
         .order_by(LearningSet.name, User.name)
     )

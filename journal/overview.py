@@ -124,15 +124,14 @@ def open_actions(user: User, limit: int | None = None) -> list[Reflection]:
     return list(db.session.scalars(query))
 
 
-def closed_actions(user: User, limit: int) -> list[Reflection]:
-    query = with_people(
+def closed_actions(user: User) -> Select[tuple[Reflection]]:
+    """Actions done or dropped, the latest first (a query, for paging)."""
+    return with_people(
         select(Reflection)
         .where(
             Reflection.author_id == user.id,
             Reflection.next_action != "",
             Reflection.action_status.in_([ActionStatus.DONE.value, ActionStatus.DROPPED.value]),
         )
-        .order_by(Reflection.updated_at.desc())
-        .limit(limit)
+        .order_by(Reflection.updated_at.desc(), Reflection.id)
     )
-    return list(db.session.scalars(query))

@@ -45,16 +45,17 @@ def audience(reflection: Reflection, viewer: User) -> str:
     return f"Shared with everyone in {where}: its facilitators and candidates."
 
 
-def readers(fellows: list[Membership]) -> str:
-    """Who a candidate's shared reflections reach, by name, for the line under "Who may read"."""
-    if not fellows:
+def readers(members: list[Membership], viewer: User) -> str:
+    """Who the viewer's shared reflections reach, by name, for the line under "Who may read"."""
+    if not members:
         return "You are not a candidate in a set yet, so only you will read it."
     by_set: dict[str, dict[str, list[str]]] = {}
-    for membership in fellows:
+    for membership in members:
         roles = by_set.setdefault(
             membership.learning_set.name, {"facilitator": [], "candidate": []}
         )
-        roles[membership.role].append(membership.user.name)
+        if membership.user_id != viewer.id:
+            roles[membership.role].append(membership.user.name)
     sentences = []
     for set_name, roles in by_set.items():
         facilitators = _names(roles["facilitator"]) or "nobody (no facilitator yet)"
