@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from journal import accounts, create_app, demo
 from journal.accounts import hash_password, new_session_token
@@ -26,8 +27,30 @@ DATABASES = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
 _postgres_tables_ready = False
 
 
-def database_urls(tmp_path) -> dict[str, str]:
-    return {"sqlite": f"sqlite:///{tmp_path / 'journal.sqlite'}", "postgresql": TEST_DATABASE_URL}
+@cache
+def postgres_url() -> str:
+    """TEST_DATABASE_URL, or under pytest-xdist a database of this worker's own beside it.
+
+    Workers run at once, and every test empties the tables it used: they must not share them.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return TEST_DATABASE_URL
+    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    name = f"{url.database}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def database_url(kind: str, tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'journal.sqlite'}" if kind == "sqlite" else postgres_url()
 
 
 @pytest.fixture(params=DATABASES)
@@ -57,7 +80,7 @@ def app_config() -> dict:
 @pytest.fixture
 def app(database, tmp_path, app_config) -> Iterator[Flask]:
     global _postgres_tables_ready
-    app = make_app(database_urls(tmp_path)[database], **app_config)
+    app = make_app(database_url(database, tmp_path), **app_config)
     with app.app_context():
         if database == "sqlite" or not _postgres_tables_ready:
             db.drop_all()

@@ -412,7 +412,7 @@ def test_reading_one_of_mine(app, world, make, cara):
     [
         "not-a-uuid",
         "123",
-        str(uuid.uuid4()),
+        "7d2f4b1e-3c5a-4e8f-9a6b-0c1d2e3f4a5b",  # well formed, never used
         "00000000-0000-0000-0000-00000000000g",
     ],
 )
@@ -1043,7 +1043,7 @@ def test_an_unknown_api_path_is_a_json_404(cara, url):
         ("DELETE", "/api/v1/reflections", {"GET", "HEAD", "OPTIONS"}),
         (
             "PATCH",
-            f"/api/v1/reflections/{uuid.uuid4()}",
+            "/api/v1/reflections/7d2f4b1e-3c5a-4e8f-9a6b-0c1d2e3f4a5b",
             {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"},
         ),
     ],
