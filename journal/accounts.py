@@ -91,6 +91,17 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
+def change_password(user: User, current: str, new: str) -> str | None:
+    """Why the change is refused, or None once made (every other session then ends)."""
+    if not verify_password(user.password_hash, current):
+        return "That is not your current password."
+    problem = password_problem(new, user.email)
+    if problem is None:
+        set_password(user, new)
+        audit.record(user, "user.password_changed", "user", user.id)
+    return problem
+
+
 def remove_user(user: User) -> None:
     """Delete an account; its cookies stop working even if the row were ever restored."""
     end_all_sessions(user)

@@ -21,7 +21,8 @@ from sqlalchemy import select
 from . import accounts
 from .errors import error_response, wants_json
 from .extensions import db, login_manager
-from .forms import AcceptInvitationForm, ConfirmForm, LoginForm
+from .forms import AcceptInvitationForm, ChangePasswordForm, ConfirmForm, LoginForm
+from .meetings import memberships_of
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -115,6 +116,35 @@ def logout():
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Who I am, my sets, and changing my password (which signs out every other device)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        problem = accounts.change_password(
+            current_user, form.current_password.data, form.password.data
+        )
+        if problem is None:
+            db.session.commit()
+            _sign_in_again(current_user)
+            flash("Password changed. Every other device is now signed out.")
+            return redirect(url_for("auth.account"))
+        field = form.current_password if problem.startswith("That is not") else form.password
+        field.errors = [problem]
+    status = 400 if request.method == "POST" else 200
+    memberships = memberships_of(current_user)
+    return render_template("auth/account.html", form=form, memberships=memberships), status
+
+
+def _sign_in_again(user: User) -> None:
+    """Keep this device signed in under the user's new session token (and a remember cookie,
+    if it had one: the old one no longer works)."""
+    remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    session.clear()
+    login_user(user, remember=remembered)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

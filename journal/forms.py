@@ -38,8 +38,16 @@ def _optional_int(value: str | int | None) -> int | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField("Keep me signed in on this device")
 
 
@@ -92,14 +100,39 @@ class InvitationForm(FlaskForm):
     set_id = SelectField("Set", coerce=_optional_int, validate_choice=False)
 
 
-class AcceptInvitationForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    password = PasswordField(
-        "Choose a password",
+def _new_password(label: str) -> PasswordField:
+    # Length and commonness are checked by accounts.password_problem, with a message of its own.
+    return PasswordField(
+        label,
         description="At least 8 characters. A few unrelated words make a strong one.",
         validators=[InputRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField(
+
+
+def _password_again() -> PasswordField:
+    return PasswordField(
         "Password again",
         validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    password = _new_password("Choose a password")
+    confirm = _password_again()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password("New password")
+    confirm = _password_again()

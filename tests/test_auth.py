@@ -557,6 +557,113 @@ def test_a_password_change_ends_old_cookies(app, client, person):
     assert sign_in(app.test_client(), person.email, "a-brand-new-password").status_code == 302
 
 
+# Changing one's password at /account ----------------------------------------------------------
+
+
+def change_password(client, current: str, new: str, confirm: str | None = None, token=True):
+    data = {"current_password": current, "password": new, "confirm": confirm or new}
+    if token:
+        data["csrf_token"] = csrf_token_of(client.get("/account").text)
+    return client.post("/account", data=data)
+
+
+def test_the_account_page_shows_who_i_am_and_my_sets(app, client, make):
+    person = make.user("Cara Candidate", email="cara@example.org")
+    make.set("Glasgow 3", candidates=[person])
+    make.set("Leeds 1", facilitators=[person])
+    sign_in(client, person.email)
+
+    page = client.get("/account")
+
+    assert page.status_code == 200
+    for shown in (
+        "Cara Candidate",
+        "cara@example.org",
+        "Glasgow 3 (candidate)",
+        "Leeds 1 (facilitator)",
+    ):
+        assert shown in page.text
+    assert 'autocomplete="current-password"' in page.text
+    assert page.text.count('autocomplete="new-password"') == 2
+
+
+def test_signed_out_the_account_page_sends_to_sign_in(client):
+    answer = client.get("/account")
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/login?next=/account"
+    # A post without a session has no CSRF token to match: refused before anything else.
+    assert client.post("/account", data={"current_password": PASSWORD}).status_code == 400
+
+
+@pytest.mark.parametrize("remember", [False, True], ids=["session", "remembered"])
+def test_changing_my_password_keeps_me_signed_in_here_and_nowhere_else(app, person, remember):
+    here, elsewhere = app.test_client(), app.test_client()
+    sign_in(here, person.email, remember=remember)
+    sign_in(elsewhere, person.email, remember=True)
+    copied = {"remember_token": elsewhere.get_cookie("remember_token").value}
+
+    answer = change_password(here, PASSWORD, NEW_PASSWORD)
+
+    assert answer.status_code == 302
+    assert "Every other device is now signed out." in here.get("/account").text
+    assert is_signed_in(here)
+    assert not is_signed_in(elsewhere)
+    assert not is_signed_in(client_with_cookies(app, **copied))
+    if remember:  # this device's new remember cookie works on its own
+        kept = {"remember_token": here.get_cookie("remember_token").value}
+        assert is_signed_in(client_with_cookies(app, **kept))
+    assert sign_in(app.test_client(), person.email).status_code == 400
+    assert sign_in(app.test_client(), person.email, NEW_PASSWORD).status_code == 302
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "user.password_changed" in actions
+
+
+REFUSED_CHANGES = [
+    pytest.param(
+        "not-my-password",
+        NEW_PASSWORD,
+        None,
+        "That is not your current password.",
+        id="wrong current password",
+    ),
+    pytest.param(PASSWORD, "short", None, "Use at least 8 characters.", id="too short"),
+    pytest.param(PASSWORD, "password123", None, "too common", id="common"),
+    pytest.param(
+        PASSWORD, NEW_PASSWORD, "something-else", "The passwords differ.", id="confirmation differs"
+    ),
+    pytest.param(PASSWORD, "", None, "This field is required.", id="empty"),
+]
+
+
+@pytest.mark.parametrize(("current", "new", "confirm", "message"), REFUSED_CHANGES)
+def test_a_refused_password_change_says_why_and_changes_nothing(
+    app, client, person, current, new, confirm, message
+):
+    sign_in(client, person.email)
+    with app.app_context():
+        before = db.session.get(User, person.id).password_hash
+
+    answer = change_password(client, current, new, confirm)
+
+    assert answer.status_code == 400
+    assert message in answer.text
+    assert NEW_PASSWORD not in answer.text and PASSWORD not in answer.text  # never echoed
+    with app.app_context():
+        assert db.session.get(User, person.id).password_hash == before
+    assert is_signed_in(client)
+
+
+def test_changing_my_password_needs_the_csrf_token(app, client, person):
+    sign_in(client, person.email)
+
+    answer = change_password(client, PASSWORD, NEW_PASSWORD, token=False)
+
+    assert answer.status_code == 400
+    assert sign_in(app.test_client(), person.email).status_code == 302  # still the old one
+
+
 def test_removing_an_account_ends_its_cookies(app, client, person):
     sign_in(client, person.email, remember=True)
     cookies = {

@@ -177,7 +177,7 @@ def test_the_inline_code_check_finds_what_it_should(page, found):
     assert inline_code(page) == found
 
 
-JOURNAL = ["/", "/reflections", "/reflections/new", "/actions", "/shared"]
+JOURNAL = ["/", "/reflections", "/reflections/new", "/actions", "/shared", "/account"]
 # Demo person -> what they visit. "own": a reflection of theirs, with its edit and delete pages;
 # "shared": one that others shared with them.
 VISITS = {
@@ -280,6 +280,13 @@ FORMS = [
         200,
     ),
     ("withdraw", "admin", "/admin/invitations/{invitation}/revoke", {}, 302),
+    (
+        "change password",
+        "cara",
+        "/account",
+        {"current_password": DEMO_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        302,
+    ),
     (
         "accept an invitation",
         None,
