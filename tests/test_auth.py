@@ -73,6 +73,11 @@ def client_with_cookies(app, **cookies):
     return thief
 
 
+def copied_cookies(client) -> dict[str, str]:
+    """The session and remember cookies of a signed-in browser, as a thief would copy them."""
+    return {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+
+
 @pytest.fixture
 def person(make):
     """Someone in a set, so that their home page is theirs to see."""
@@ -541,10 +546,7 @@ def test_logout_ends_the_sessions_on_every_device(app, person):
 
 def test_a_password_change_ends_old_cookies(app, client, person):
     sign_in(client, person.email, remember=True)
-    cookies = {
-        "session": client.get_cookie("session").value,
-        "remember_token": client.get_cookie("remember_token").value,
-    }
+    cookies = copied_cookies(client)
 
     with app.app_context():
         accounts.set_password(db.session.get(User, person.id), "a-brand-new-password")
@@ -666,10 +668,7 @@ def test_changing_my_password_needs_the_csrf_token(app, client, person):
 
 def test_removing_an_account_ends_its_cookies(app, client, person):
     sign_in(client, person.email, remember=True)
-    cookies = {
-        "session": client.get_cookie("session").value,
-        "remember_token": client.get_cookie("remember_token").value,
-    }
+    cookies = copied_cookies(client)
 
     with app.app_context():
         accounts.remove_user(db.session.get(User, person.id))
