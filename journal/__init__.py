@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
-    auth.limit_sign_in(app, limiter)
+    auth.limit_password_guesses(app, limiter)
     app.register_blueprint(journal.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

@@ -59,30 +59,40 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_failed(response) -> bool:
-    # Only failures count towards the limits; a successful sign-in redirects.
+def _guess_failed(response) -> bool:
+    # Only failures count towards the limits; a sign-in or a password change that works redirects.
     return response.status_code != 302
 
 
 def _account_key() -> str:
-    return "account:" + accounts.normalise_email(request.form.get("email", ""))
+    email = current_user.email if current_user.is_authenticated else request.form.get("email", "")
+    return "account:" + accounts.normalise_email(email)
 
 
-def limit_sign_in(app: Flask, limiter: Limiter) -> None:
-    """Throttle failed sign-ins per address and per account, with this app's limiter."""
-    view = app.view_functions["auth.login"]
-    view = limiter.limit(
+# Views that check a password: signing in, and the current password when changing it.
+PASSWORD_VIEWS = ("auth.login", "auth.account")
+
+
+def limit_password_guesses(app: Flask, limiter: Limiter) -> None:
+    """Throttle wrong passwords per address and per account, with this app's limiter.
+
+    Shared limits: a guess on either page counts against the same account and address.
+    """
+    per_account = limiter.shared_limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+        scope="password-per-account",
         key_func=_account_key,
         methods=["POST"],
-        deduct_when=_login_failed,
-    )(view)
-    view = limiter.limit(
+        deduct_when=_guess_failed,
+    )
+    per_address = limiter.shared_limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+        scope="password-per-address",
         methods=["POST"],
-        deduct_when=_login_failed,
-    )(view)
-    app.view_functions["auth.login"] = view
+        deduct_when=_guess_failed,
+    )
+    for endpoint in PASSWORD_VIEWS:
+        app.view_functions[endpoint] = per_address(per_account(app.view_functions[endpoint]))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -385,6 +385,20 @@ def test_repeated_failures_for_one_account_are_refused(app, person, small_limits
     assert "Retry-After" in refused.headers
 
 
+def test_wrong_current_passwords_count_against_the_account_too(app, person, small_limits):
+    thief = at_address(app, "10.0.0.4")
+    sign_in(thief, person.email)  # with a session, but not the password
+
+    guesses = [change_password(thief, f"guess-{n}", NEW_PASSWORD).status_code for n in range(3)]
+
+    assert guesses == [400, 400, 400]
+    assert change_password(thief, PASSWORD, NEW_PASSWORD).status_code == 429
+    # One pool of guesses per account, whichever page they come through.
+    assert sign_in(at_address(app, "10.0.0.5"), person.email).status_code == 429
+    with app.app_context():
+        assert accounts.verify_password(db.session.get(User, person.id).password_hash, PASSWORD)
+
+
 def test_the_account_limit_leaves_other_accounts_alone(app, make, person, small_limits):
     other = make.user("Cal")
     for _ in range(3):
