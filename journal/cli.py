@@ -1,14 +1,17 @@
 """Command-line tasks: demo data, the first admin, sets, invitations."""
 
+import functools
+from collections.abc import Callable
+
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from . import accounts, demo
 from .extensions import db
-from .models import InvitationRole, LearningSet
+from .models import InvitationRole, LearningSet, User
 
 
 def _email(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
@@ -20,9 +23,24 @@ def _email(_context: click.Context, _parameter: click.Parameter, value: str) -> 
     return accounts.normalise_email(value)
 
 
+def _migrated(command: Callable[..., None]) -> Callable[..., None]:
+    """Say what to do on a database without tables, rather than print SQL's traceback."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs) -> None:
+        if not inspect(db.engine).has_table(User.__tablename__):
+            raise click.ClickException(
+                "The database has no tables yet: run `flask --app wsgi db upgrade` first."
+            )
+        command(*args, **kwargs)
+
+    return run
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
 @with_appcontext
+@_migrated
 def demo_command(if_empty: bool) -> None:
     """Load the demo sets, people and reflections (password: demo-password)."""
     if demo.exists():
@@ -43,6 +61,7 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--name", prompt="Name")
 @click.password_option(help="At least 8 characters.")
 @with_appcontext
+@_migrated
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create an administrator account (the first one, or another)."""
     if accounts.find_user(email) is not None:
@@ -66,6 +85,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     help="Where people reach the app, for the link.",
 )
 @with_appcontext
+@_migrated
 def invite_command(email: str, role: str, set_name: str | None, base_url: str) -> None:
     """Invite someone: prints a one-time link where they set their name and password."""
     learning_set = None
@@ -87,6 +107,7 @@ def invite_command(email: str, role: str, set_name: str | None, base_url: str) -
 @click.argument("name")
 @click.option("--programme", default="", help='e.g. "NVQ Level 7 Leadership — cohort 3".')
 @with_appcontext
+@_migrated
 def create_set_command(name: str, programme: str) -> None:
     """Create an action learning set, to invite its facilitators and candidates into."""
     name, programme = name.strip(), programme.strip()

@@ -15,7 +15,7 @@ from journal.demo import PEOPLE
 from journal.extensions import db
 from journal.models import Invitation, LearningSet, User
 
-from .conftest import table_rows
+from .conftest import make_app, table_rows
 
 DEMO_EMAILS = [email for email, _name, _admin in PEOPLE]
 ADMIN_PASSWORD = "a-long-admin-passphrase"
@@ -287,3 +287,24 @@ def test_create_set_refuses_what_cannot_be_and_says_why(app, runner, glasgow, na
     assert result.exit_code != 0
     assert message in result.output
     assert table_rows(app) == before
+
+
+# Before `flask db upgrade` -------------------------------------------------------------------
+
+COMMANDS = [
+    ["demo"],
+    ["create-admin", "first@example.org", "--name", "First", "--password", ADMIN_PASSWORD],
+    ["create-set", "Glasgow 3"],
+    ["invite", "nina@example.org", "--role", "assessor"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[args[0] for args in COMMANDS])
+def test_on_a_database_without_tables_a_command_says_to_migrate_first(tmp_path, args):
+    empty = make_app(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+
+    result = empty.test_cli_runner().invoke(args=args)
+
+    assert result.exit_code == 1
+    assert "run `flask --app wsgi db upgrade` first" in result.output
+    assert "Traceback" not in result.output
