@@ -342,6 +342,8 @@ class Invitation(db.Model):
     __table_args__ = (
         CheckConstraint(_check_in("role", InvitationRole), name="role"),
         Index("ix_invitations_email", "email"),
+        # The administration lists the latest invitations first.
+        Index("ix_invitations_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

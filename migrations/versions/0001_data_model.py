@@ -95,6 +95,7 @@ def upgrade():
     )
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index('ix_invitations_email', ['email'], unique=False)
+        batch_op.create_index('ix_invitations_created_at', ['created_at'], unique=False)
 
     op.create_table('meetings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -254,6 +255,7 @@ def downgrade():
     op.drop_table('meetings')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index('ix_invitations_email')
+        batch_op.drop_index('ix_invitations_created_at')
 
     op.drop_table('invitations')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
