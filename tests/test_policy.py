@@ -137,20 +137,23 @@ class World:
     twin: Reflection | None = None
 
 
+# Everyone in the world but its admin.
+MEMBERS = (
+    "author",
+    "candidate_a",
+    "candidate_b",
+    "candidate_c",
+    "facilitator_a",
+    "facilitator_b",
+    "facilitator_c",
+    "assessor",
+    "other_assessor",
+)
+
+
 def build_world(app: Flask, make: Factory, visibility: str | None, linked: bool = True) -> World:
     """The cast of CAST; with a visibility, the author's two reflections under test."""
-    names = (
-        "author",
-        "candidate_a",
-        "candidate_b",
-        "candidate_c",
-        "facilitator_a",
-        "facilitator_b",
-        "facilitator_c",
-        "assessor",
-        "other_assessor",
-    )
-    people = {name: make.user(name.replace("_", " ").title()) for name in names}
+    people = {name: make.user(name.replace("_", " ").title()) for name in MEMBERS}
     people["admin"] = make.user("Admin", is_admin=True)
     set_a = make.set(
         facilitators=[people["facilitator_a"]], candidates=[people["author"], people["candidate_a"]]
@@ -389,18 +392,7 @@ ROLES_BY_SCOPE = {
     person: {
         scope == "linked": role for scope in CAST for role, who in CAST[scope] if who == person
     }
-    for person in (
-        "author",
-        "candidate_a",
-        "candidate_b",
-        "candidate_c",
-        "facilitator_a",
-        "facilitator_b",
-        "facilitator_c",
-        "assessor",
-        "other_assessor",
-        "admin",
-    )
+    for person in (*MEMBERS, "admin")
 }
 
 
