@@ -287,6 +287,15 @@ def browser(app):
     return opening
 
 
+def stored(app: Flask, reflection_id: uuid.UUID) -> Reflection | None:
+    """The reflection as the database holds it now (None once deleted), detached."""
+    with app.app_context():
+        reflection = db.session.get(Reflection, reflection_id)
+        if reflection is not None:
+            db.session.expunge(reflection)
+        return reflection
+
+
 def table_rows(app: Flask) -> dict[str, list[tuple]]:
     """Every row of every table, in a stable order: compare two to see what a request changed."""
     with app.app_context():

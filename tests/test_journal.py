@@ -28,7 +28,7 @@ from journal.extensions import db
 from journal.models import LearningSet, Meeting, Reflection, User
 from journal.templating import format_datetime, meeting_label
 
-from .conftest import PASSWORD, AuthActions, Factory, csrf_token_of
+from .conftest import PASSWORD, AuthActions, Factory, csrf_token_of, stored
 
 PAGE_SIZE = 3
 TEXT_LIMIT = 20_000
@@ -287,14 +287,6 @@ def visit(app: Flask):
         return Visitor(client, auth.csrf())
 
     return signed_in
-
-
-def stored(app: Flask, reflection_id: uuid.UUID) -> Reflection | None:
-    with app.app_context():
-        row = db.session.get(Reflection, reflection_id)
-        if row is not None:
-            db.session.expunge(row)
-        return row
 
 
 def reflection_count(app: Flask) -> int:

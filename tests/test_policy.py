@@ -37,7 +37,7 @@ from journal.models import (
     Visibility,
 )
 
-from .conftest import PASSWORD, Factory, csrf_token_of
+from .conftest import PASSWORD, Factory, csrf_token_of, stored
 
 VISIBILITIES = ("private", "facilitator", "set")
 
@@ -209,14 +209,6 @@ def sign_in(client: FlaskClient, user: User | None, password: str = PASSWORD) ->
     )
     assert response.status_code == 302, f"{user.email} could not sign in"
     return client.get("/api/v1/me").json["csrf_token"]
-
-
-def stored(app: Flask, reflection_id: uuid.UUID) -> Reflection | None:
-    with app.app_context():
-        reflection = db.session.get(Reflection, reflection_id)
-        if reflection is not None:
-            db.session.expunge(reflection)
-        return reflection
 
 
 # The matrix through HTTP -------------------------------------------------------------------
