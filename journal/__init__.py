@@ -33,15 +33,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import admin, api, auth, cli, errors, journal, security, templating
+    from . import cli, errors, http, security, templating
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .auth.throttle import limit_password_guesses
+    from .auth.views import bp as auth_bp
+    from .reflections.views import bp as reflections_bp
+
+    app.url_map.converters["id"] = http.IdConverter
 
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(auth.bp)
-    auth.limit_password_guesses(app, limiter)
-    app.register_blueprint(journal.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(auth_bp)
+    limit_password_guesses(app, limiter)
+    app.register_blueprint(reflections_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     return app

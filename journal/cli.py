@@ -9,7 +9,8 @@ from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
-from . import accounts, demo
+from . import demo
+from .auth import accounts
 from .extensions import db
 from .models import InvitationRole, LearningSet, User
 

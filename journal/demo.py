@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from . import accounts, claims
+from .auth import accounts
+from .evidence import claims
+from .evidence.frameworks import load_framework, sample_framework
 from .extensions import db
-from .frameworks import load_framework, sample_framework
 from .models import (
     Decision,
     Enrolment,

@@ -22,6 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 
 TEXT_LIMIT = 20_000
+# The largest id a row can have (PostgreSQL's integer). Asking about a bigger number is pointless,
+# and SQLite cannot even bind one past 64 bits (OverflowError: a 500, not "no such row").
+LARGEST_ID = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -9,13 +9,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from journal import accounts
+from journal.auth import accounts
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.demo import PEOPLE
 from journal.extensions import db
 from journal.models import Invitation, LearningSet, User
-
-from .conftest import make_app, table_rows
+from tests.factories import table_rows
+from tests.helpers import make_app
 
 DEMO_EMAILS = [email for email, _name, _admin in PEOPLE]
 ADMIN_PASSWORD = "a-long-admin-passphrase"

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from journal.claims import content_hash
 from journal.demo import PASSWORD
+from journal.evidence.claims import content_hash
 from journal.extensions import db
 from journal.models import (
     ClaimCriterion,
@@ -30,8 +30,7 @@ from journal.models import (
     User,
     Visibility,
 )
-
-from .conftest import table_rows
+from tests.factories import table_rows
 
 # SPEC.md's table: email -> (admin?, {set: role})
 ACCOUNTS = {

@@ -9,8 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from journal.extensions import db
-
-from .conftest import TEST_DATABASE_URL, make_app
+from tests.helpers import TEST_DATABASE_URL, make_app
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from werkzeug.test import encode_multipart
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
 from journal.models import Invitation, Reflection
-
-from .conftest import NEW_PASSWORD, form_token, make_app, make_invitation, table_rows
+from tests.factories import NEW_PASSWORD, make_invitation, table_rows
+from tests.helpers import form_token, make_app
 
 NOT_FOUND = "There is nothing here, or it is not shared with you."
 TOO_LARGE = "That is more than this app accepts in one go."
@@ -388,7 +388,7 @@ def broken_app(app) -> Flask:
     broken = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
 
     def fail():
-        raise RuntimeError("secret-internal-detail in /work/main/journal/journal.py")
+        raise RuntimeError("secret-internal-detail in /work/main/journal/reflections/views.py")
 
     broken.add_url_rule("/broken", "broken", fail, methods=["GET", "POST"])
     broken.add_url_rule("/api/v1/broken", "api_broken", fail, methods=["GET", "POST"])
@@ -428,9 +428,9 @@ def test_an_unexpected_error_in_a_page_of_someone_signed_in(app, browser, cara, 
     client = browser(cara.email)
 
     def fail():
-        raise RuntimeError("secret-internal-detail in /work/main/journal/journal.py")
+        raise RuntimeError("secret-internal-detail in /work/main/journal/reflections/views.py")
 
-    monkeypatch.setitem(app.view_functions, "journal.index", fail)
+    monkeypatch.setitem(app.view_functions, "reflections.index", fail)
     response = client.get("/reflections")
 
     assert response.status_code == 500

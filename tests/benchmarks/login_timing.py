@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from journal import create_app
-from journal.accounts import authenticate, create_user
+from journal.auth.accounts import authenticate, create_user
 from journal.extensions import db
 
 ROUNDS = 30

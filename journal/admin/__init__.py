@@ -1,0 +1,1 @@
+"""Administration: sets, people and invitations."""

@@ -1,0 +1,18 @@
+"""The administration's forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, Email, Length
+
+from ..forms import optional_int, strip
+from ..models import InvitationRole
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    role = SelectField(
+        "Role", choices=[SelectChoice(r.value, r.value.title()) for r in InvitationRole]
+    )
+    set_id = SelectField("Set", coerce=optional_int, validate_choice=False)

@@ -1,0 +1,133 @@
+"""Administration: sets, people and invitations. An admin never sees reflection text."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from ..auth import accounts
+from ..errors import csrf_error, error_response
+from ..extensions import db, login_manager
+from ..models import Invitation, LearningSet, Membership, utcnow
+from .forms import InvitationForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+UNKNOWN_SET = "Choose one of the sets."
+
+
+@bp.before_request
+@login_required
+def require_admin() -> None:
+    if not current_user.is_admin:
+        abort(404)  # the administration is not something other people need to know exists
+
+
+def _set_choices() -> list[SelectChoice]:
+    sets = db.session.scalars(select(LearningSet).order_by(LearningSet.name))
+    return [SelectChoice("", "No set (assessors and admins)")] + [
+        SelectChoice(str(s.id), s.name) for s in sets
+    ]
+
+
+@bp.get("/")
+def index():
+    sets = db.session.scalars(
+        select(LearningSet)
+        .options(selectinload(LearningSet.memberships).joinedload(Membership.user))
+        .order_by(LearningSet.name)
+    ).all()
+    return render_template("admin/index.html", sets=sets)
+
+
+def _create_invitation(form: InvitationForm) -> str | None:
+    """The link of a new invitation, or None with the reasons put on the form's fields."""
+    learning_set = None
+    if form.set_id.data is not None:
+        learning_set = db.session.get(LearningSet, form.set_id.data)
+        if learning_set is None:
+            form.set_id.errors = [UNKNOWN_SET]
+            return None
+    try:
+        _invitation, token = accounts.invite(
+            form.email.data, form.role.data, learning_set, current_user
+        )
+    except accounts.InvitationError as error:
+        form.set_id.errors = [str(error)]
+        return None
+    db.session.commit()
+    return url_for("auth.accept_invitation", token=token, _external=True)
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+def invitations():
+    form = InvitationForm()
+    form.set_id.choices = _set_choices()
+    link = None
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        link = _create_invitation(form)
+        if link is not None:
+            flash(
+                f"Invitation created for {accounts.normalise_email(form.email.data)}. Send them"
+                " the link below; it is shown only once."
+            )
+            form = InvitationForm(formdata=None)
+            form.set_id.choices = _set_choices()
+            status = 200
+    elif form.set_id.errors:
+        # Only a tampered form sends a set that is not a number: the same answer as a wrong one.
+        form.set_id.errors = [UNKNOWN_SET]
+    return _invitations_page(form, link), status
+
+
+def _invitations_page(form: InvitationForm, link: str | None = None, problem: str | None = None):
+    recent = db.session.scalars(
+        select(Invitation)
+        .options(selectinload(Invitation.learning_set))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "admin/invitations.html",
+        form=form,
+        link=link,
+        problem=problem,
+        invitations=recent,
+        now=utcnow(),
+    )
+
+
+@bp.errorhandler(CSRFError)
+def refused_without_token(error: CSRFError):
+    """The CSRF check runs before require_admin: keep its answers, then keep what was typed."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        return error_response(404)
+    if request.endpoint != "admin.invitations":
+        return csrf_error(error)
+    form = InvitationForm()
+    form.set_id.choices = _set_choices()
+    problem = (
+        "The form expired or was sent from elsewhere; nothing was created."
+        " Check it and send it again."
+    )
+    return _invitations_page(form, problem=problem), 400
+
+
+@bp.post("/invitations/<id:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    """Withdraw an invitation sent to the wrong person, or no longer wanted."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    if invitation.used_at is not None:
+        flash(f"The invitation for {invitation.email} was already used; it cannot be withdrawn.")
+        return redirect(url_for("admin.invitations"))
+    accounts.revoke_invitation(invitation, current_user)
+    db.session.commit()
+    flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.")
+    return redirect(url_for("admin.invitations"))

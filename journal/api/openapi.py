@@ -1,0 +1,272 @@
+"""The OpenAPI 3 description of /api/v1/, served at /api/v1/openapi.json."""
+
+from typing import Any
+
+from ..models import TEXT_LIMIT, ActionStatus, Visibility
+
+TEXT = {"type": "string", "maxLength": TEXT_LIMIT}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+MOMENT = {"type": "string", "format": "date-time"}
+
+REFLECTION_FIELDS: dict[str, Any] = {
+    "experience": TEXT,
+    "insight": TEXT,
+    "next_action": TEXT,
+    "action_due": NULLABLE_DATE,
+    "action_status": {"type": "string", "enum": [s.value for s in ActionStatus]},
+    "action_outcome": TEXT,
+    "meeting_id": {"type": ["integer", "null"], "minimum": 1},
+    "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Reflection": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "author_id", *REFLECTION_FIELDS, "version", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "author_id": {"type": "integer"},
+            **REFLECTION_FIELDS,
+            "version": {"type": "integer", "minimum": 1},
+            "created_at": MOMENT,
+            "updated_at": MOMENT,
+        },
+    },
+    "ReflectionWrite": {
+        "type": "object",
+        "description": "At least one of experience, insight and next_action must be non-empty.",
+        "properties": {
+            **REFLECTION_FIELDS,
+            "base_version": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "The version this edit starts from; null to create.",
+            },
+        },
+    },
+    "Error": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["error", "status"],
+        "properties": {
+            "error": {"type": "string"},
+            "status": {"type": "integer"},
+            "fields": {
+                "description": "With 422: a message for each invalid field, by field name.",
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+            },
+            "reason": {
+                "description": "With 400: `csrf` for a missing or wrong token.",
+                "type": "string",
+                "enum": ["csrf"],
+            },
+        },
+    },
+    "Conflict": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["error", "status", "current"],
+        "properties": {
+            "error": {"type": "string"},
+            "status": {"type": "integer"},
+            "current": {
+                "description": "The server's copy; null when it was deleted on the server.",
+                "oneOf": [{"$ref": "#/components/schemas/Reflection"}, {"type": "null"}],
+            },
+        },
+    },
+    "Me": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "email", "name", "is_admin", "sets", "csrf_token"],
+        "properties": {
+            "id": {"type": "integer"},
+            "email": {"type": "string"},
+            "name": {"type": "string"},
+            "is_admin": {"type": "boolean"},
+            "sets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "name", "role"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "role": {"type": "string", "enum": ["candidate", "facilitator"]},
+                    },
+                },
+            },
+            "csrf_token": {"type": "string"},
+        },
+    },
+    "Meeting": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "set_id", "set_name", "starts_at", "ends_at", "location"],
+        "properties": {
+            "id": {"type": "integer"},
+            "set_id": {"type": "integer"},
+            "set_name": {"type": "string"},
+            "starts_at": MOMENT,
+            "ends_at": {"type": ["string", "null"], "format": "date-time"},
+            "location": {"type": "string"},
+        },
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+ERROR_401 = _json(_ref("Error"), "Not signed in")
+ERROR_404 = _json(_ref("Error"), "No such reflection, or not yours to see")
+ERROR_500 = _json(_ref("Error"), "Something went wrong on the server (no details are given)")
+CSRF_ERROR = _json(_ref("Error"), "Missing or wrong CSRF token (reason: csrf)")
+ID_PARAMETER = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+CSRF_PARAMETER = {
+    "name": "X-CSRFToken",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The token from GET /api/v1/me or the page's csrf-token meta tag.",
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Set Journal API",
+            "version": "1",
+            "description": "Signed in with the session cookie of the web app. Every request that"
+            " changes state carries the CSRF token in the X-CSRFToken header.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/api/v1/me": {
+                "get": {
+                    "summary": "Who I am, my sets, and a CSRF token",
+                    "responses": {
+                        "200": _json(_ref("Me"), "Me"),
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                    },
+                }
+            },
+            "/api/v1/reflections": {
+                "get": {
+                    "summary": "My own reflections, optionally only those changed since a time",
+                    "parameters": [
+                        {
+                            "name": "updated_since",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date-time"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["reflections"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "reflections": {"type": "array", "items": _ref("Reflection")}
+                                },
+                            },
+                            "My reflections, oldest change first",
+                        ),
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                        "422": _json(_ref("Error"), "updated_since is not a date-time"),
+                    },
+                }
+            },
+            "/api/v1/reflections/{id}": {
+                "parameters": [ID_PARAMETER],
+                "get": {
+                    "summary": "One reflection I may read",
+                    "responses": {
+                        "200": _json(_ref("Reflection"), "The reflection"),
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                        "404": ERROR_404,
+                    },
+                },
+                "put": {
+                    "summary": "Create (base_version null) or update my reflection",
+                    "parameters": [CSRF_PARAMETER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("ReflectionWrite")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("Reflection"), "Updated (or a replay of an update)"),
+                        "201": _json(_ref("Reflection"), "Created (or a replay of the creation)"),
+                        "400": CSRF_ERROR,
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                        "403": _json(_ref("Error"), "Readable by me, but not mine to change"),
+                        "404": ERROR_404,
+                        "409": _json(
+                            _ref("Conflict"),
+                            "base_version is stale, or it was deleted"
+                            " here: the server's copy (null when deleted)",
+                        ),
+                        "413": _json(_ref("Error"), "The body is larger than the server accepts"),
+                        "422": _json(_ref("Error"), "Invalid input, with a message per field"),
+                    },
+                },
+                "delete": {
+                    "summary": "Delete my reflection",
+                    "parameters": [CSRF_PARAMETER],
+                    "responses": {
+                        "204": {"description": "Deleted (also when it already was)"},
+                        "400": CSRF_ERROR,
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                        "403": _json(_ref("Error"), "Readable by me, but not mine to delete"),
+                        "404": ERROR_404,
+                    },
+                },
+            },
+            "/api/v1/meetings": {
+                "get": {
+                    "summary": "The meetings of my sets",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["meetings"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "meetings": {"type": "array", "items": _ref("Meeting")}
+                                },
+                            },
+                            "Meetings, earliest first",
+                        ),
+                        "401": ERROR_401,
+                        "500": ERROR_500,
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,200 @@
+"""Accounts: password hashing and rules, sign-in checks, session tokens, invitations."""
+
+import hashlib
+import secrets
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import audit
+from ..extensions import db
+from ..models import Invitation, InvitationRole, LearningSet, Membership, User, utcnow
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+
+# argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verified against when no account matches, so an unknown address costs what a known one does.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("journal").joinpath("data/common-passwords.txt").read_text()
+    lines = (line.strip().lower() for line in text.splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a new password is refused, or None. Length and commonness only: no composition rules."""
+    if len(password) < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters."
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters."
+    lowered = password.lower()
+    local_part = email.split("@")[0].lower()
+    if lowered in _common_passwords() or (len(local_part) >= 3 and lowered == local_part):
+        return "This password is too common or too easy to guess; choose another."
+    return None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account for these credentials, or None, in the same time whichever part was wrong."""
+    user = find_user(email)
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session and remember cookie carrying the old token stops working."""
+    user.session_token = new_session_token()
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def change_password(user: User, current: str, new: str) -> str | None:
+    """Why the change is refused, or None once made (every other session then ends)."""
+    if not verify_password(user.password_hash, current):
+        return "That is not your current password."
+    problem = password_problem(new, user.email)
+    if problem is None:
+        set_password(user, new)
+        audit.record(user, "user.password_changed", "user", user.id)
+    return problem
+
+
+def remove_user(user: User) -> None:
+    """Delete an account; its cookies stop working even if the row were ever restored."""
+    end_all_sessions(user)
+    db.session.flush()
+    audit.record(None, "user.removed", "user", user.id)
+    db.session.delete(user)
+
+
+def create_user(email: str, name: str, password: str, is_admin: bool = False) -> User:
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        session_token=new_session_token(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationError(ValueError):
+    pass
+
+
+def invite(
+    email: str, role: str, learning_set: LearningSet | None, invited_by: User | None
+) -> tuple[Invitation, str]:
+    """Create an invitation; returns it and the secret token for the link (shown once)."""
+    role = InvitationRole(role)
+    needs_set = role in (InvitationRole.CANDIDATE, InvitationRole.FACILITATOR)
+    if needs_set and learning_set is None:
+        raise InvitationError(f"A {role} is invited into a set: choose one.")
+    if not needs_set and learning_set is not None:
+        raise InvitationError(f"An {role} is not a member of a set: leave the set empty.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=normalise_email(email),
+        role=role.value,
+        learning_set=learning_set,
+        token_hash=_token_hash(token),
+        invited_by_id=invited_by.id if invited_by else None,
+        expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"],
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(invited_by, "invitation.created", "invitation", invitation.id, role=role.value)
+    return invitation, token
+
+
+def open_invitation(token: str, now: datetime | None = None) -> Invitation | None:
+    """The invitation this token opens, if it is unused, unrevoked and unexpired."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+    now = now or utcnow()
+    if invitation is None or invitation.used_at or invitation.revoked_at:
+        return None
+    if invitation.expires_at <= now:
+        return None
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation, revoked_by: User | None) -> None:
+    """Withdraw an unused invitation: its link stops working."""
+    if invitation.used_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        audit.record(revoked_by, "invitation.revoked", "invitation", invitation.id)
+
+
+def accept_invitation(invitation: Invitation, user: User) -> None:
+    """Give `user` what the invitation grants, and use it up."""
+    if invitation.role == InvitationRole.ADMIN:
+        user.is_admin = True
+    elif invitation.set_id is not None:
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.set_id == invitation.set_id, Membership.user_id == user.id
+            )
+        )
+        if membership is None:
+            membership = Membership(set_id=invitation.set_id, user_id=user.id)
+            db.session.add(membership)
+        membership.role = invitation.role
+        db.session.flush()
+        audit.record(user, "membership.joined", "membership", membership.id, role=invitation.role)
+    invitation.used_at = utcnow()
+    audit.record(user, "invitation.used", "invitation", invitation.id)
+
+
+def admin_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(User.is_admin)) or 0

@@ -1,0 +1,57 @@
+"""Forms for signing in, accepting an invitation and changing a password."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+def _new_password(label: str) -> PasswordField:
+    # Length and commonness are checked by accounts.password_problem, with a message of its own.
+    return PasswordField(
+        label,
+        description="At least 8 characters. A few unrelated words make a strong one.",
+        validators=[InputRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _password_again() -> PasswordField:
+    return PasswordField(
+        "Password again",
+        validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    password = _new_password("Choose a password")
+    confirm = _password_again()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password("New password")
+    confirm = _password_again()

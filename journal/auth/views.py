@@ -1,0 +1,163 @@
+"""Signing in and out, and accepting invitations."""
+
+from urllib.parse import unquote, urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..errors import error_response, wants_json
+from ..extensions import db, login_manager
+from ..forms import ConfirmForm
+from ..models import User
+from ..sets.meetings import memberships_of
+from . import accounts
+from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_token: str) -> User | None:
+    # The cookie carries the session token, not the user id: a new token ends every old cookie.
+    return db.session.scalar(select(User).where(User.session_token == session_token))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        return error_response(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: no open redirect."""
+    if not target:
+        return None
+    # Checked as sent and percent-decoded: a proxy or browser that decodes `/%5Cevil.org` or
+    # `/%2F/evil.org` must not find `/\\evil.org` or `//evil.org` in it.
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith(("//", "/\\")):
+            return None
+        # Browsers drop tabs and newlines and read a backslash as a slash.
+        if any(ord(char) < 32 or ord(char) == 127 or char == "\\" for char in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("reflections.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            # Without "remember", the cookie lasts as long as the browser session (and at most
+            # PERMANENT_SESSION_LIFETIME, which Flask enforces on every cookie it reads).
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("reflections.home"))
+        # One message for an unknown address and a wrong password: neither is revealed.
+        form.password.errors = ["That email and password do not match an account."]
+    form.password.data = ""
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    accounts.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Who I am, my sets, and changing my password (which signs out every other device)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        problem = accounts.change_password(
+            current_user, form.current_password.data, form.password.data
+        )
+        if problem is None:
+            db.session.commit()
+            _sign_in_again(current_user)
+            flash("Password changed. Every other device is now signed out.")
+            return redirect(url_for("auth.account"))
+        field = form.current_password if problem.startswith("That is not") else form.password
+        field.errors = [problem]
+    status = 400 if request.method == "POST" else 200
+    memberships = memberships_of(current_user)
+    return render_template("auth/account.html", form=form, memberships=memberships), status
+
+
+def _sign_in_again(user: User) -> None:
+    """Keep this device signed in under the user's new session token (and a remember cookie,
+    if it had one: the old one no longer works)."""
+    remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    session.clear()
+    login_user(user, remember=remembered)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = accounts.open_invitation(token)
+    if invitation is None:
+        return error_response(
+            404,
+            "This invitation link is not valid: it may have been used,"
+            " withdrawn or have expired. Ask your administrator for a new one.",
+        )
+    existing = accounts.find_user(invitation.email)
+    if existing is not None:
+        return _join_with_account(invitation, existing)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        problem = accounts.password_problem(form.password.data, invitation.email)
+        if problem is None:
+            user = accounts.create_user(invitation.email, form.name.data, form.password.data)
+            accounts.accept_invitation(invitation, user)
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your account is ready.")
+            return redirect(url_for("reflections.home"))
+        form.password.errors = [problem]
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/invitation.html", form=form, invitation=invitation), status
+
+
+def _join_with_account(invitation, user: User):
+    """An invitation for an address that already has an account: accept it signed in as them."""
+    if not current_user.is_authenticated or current_user.id != user.id:
+        return render_template(
+            "auth/invitation.html", invitation=invitation, form=None, sign_in_as=user.email
+        )
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        accounts.accept_invitation(invitation, user)
+        db.session.commit()
+        flash("Invitation accepted.")
+        return redirect(url_for("reflections.home"))
+    return render_template("auth/invitation.html", invitation=invitation, form=form, join=True)

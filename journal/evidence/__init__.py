@@ -1,0 +1,1 @@
+"""NVQ evidence: frameworks, claims and decisions."""

@@ -1,0 +1,44 @@
+"""Reading numbers from addresses, and paging: one way for every blueprint."""
+
+from flask import current_app, request
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+from werkzeug.routing import IntegerConverter
+
+from .extensions import db
+from .models import LARGEST_ID
+
+
+def positive_id(value: str) -> int:
+    """`value` as an id or page number; ValueError for anything a row cannot have.
+
+    Only ASCII digits: `int()` alone also takes " 7", "٣" and "1_000".
+    """
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(value)
+    number = int(value)
+    if not 0 < number <= LARGEST_ID:
+        raise ValueError(value)
+    return number
+
+
+def number_arg(name: str) -> int | None:
+    """An id or a page number from the query string; None (ignored) for anything else, such as
+    "abc" or a number too big for the database (SQLite cannot bind one past 64 bits)."""
+    return request.args.get(name, type=positive_id)
+
+
+def paginate(query: Select) -> Pagination:
+    return db.paginate(
+        query,
+        page=number_arg("page") or 1,
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a positive whole number a row can have, else 404."""
+
+    def __init__(self, map, **kwargs) -> None:
+        super().__init__(map, min=1, max=LARGEST_ID, **kwargs)

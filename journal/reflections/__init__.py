@@ -1,0 +1,1 @@
+"""The journal: writing reflections, reading what was shared, following actions."""

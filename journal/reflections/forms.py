@@ -1,0 +1,60 @@
+"""The writing form and the action form."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from ..forms import optional_int
+from ..models import TEXT_LIMIT, ActionStatus, Visibility
+
+VISIBILITY_CHOICES = [
+    SelectChoice(Visibility.PRIVATE.value, "Private — only you"),
+    SelectChoice(Visibility.FACILITATOR.value, "Facilitator — you and your set's facilitators"),
+    SelectChoice(
+        Visibility.SET.value, "Set — you, your facilitators and the other candidates in the set"
+    ),
+]
+
+STATUS_CHOICES = [
+    SelectChoice(ActionStatus.OPEN.value, "Open"),
+    SelectChoice(ActionStatus.DONE.value, "Done"),
+    SelectChoice(ActionStatus.DROPPED.value, "Dropped"),
+    SelectChoice(ActionStatus.CARRIED.value, "Carried forward"),
+]
+
+
+class ReflectionForm(FlaskForm):
+    meeting_id = SelectField("Meeting", coerce=optional_int, validate_choice=False)
+    experience = TextAreaField(
+        "Experience",
+        description="What happened? Your own experience, in your own words.",
+        validators=[Length(max=TEXT_LIMIT)],
+    )
+    insight = TextAreaField(
+        "Insight",
+        description="What did you learn? What do you now see differently?",
+        validators=[Length(max=TEXT_LIMIT)],
+    )
+    next_action = TextAreaField(
+        "Next action",
+        description="What will you do before the next meeting?",
+        validators=[Length(max=TEXT_LIMIT)],
+    )
+    action_due = DateField("Action due by", validators=[Optional()])
+    visibility = RadioField(
+        "Who may read this", choices=VISIBILITY_CHOICES, default=Visibility.FACILITATOR.value
+    )
+    # The version this form was opened at: saving over a newer one is refused, not lost.
+    base_version = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    action_status = SelectField("Status", choices=STATUS_CHOICES)
+    action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])

@@ -1,0 +1,209 @@
+"""Writing reflections: validation, versioned saves with conflicts, actions, deletion.
+
+Pages and the API both come here, so the rules are the same whichever way a reflection arrives.
+"""
+
+import uuid
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from enum import Enum
+
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..extensions import db
+from ..models import (
+    TEXT_LIMIT,
+    ActionStatus,
+    Reflection,
+    ReflectionTombstone,
+    User,
+    Visibility,
+    utcnow,
+)
+from ..sets.meetings import may_link
+
+TEXT_FIELDS = ("experience", "insight", "next_action")
+
+
+@dataclass
+class ReflectionInput:
+    experience: str = ""
+    insight: str = ""
+    next_action: str = ""
+    action_due: date | None = None
+    action_status: str = ActionStatus.OPEN.value
+    action_outcome: str = ""
+    meeting_id: int | None = None
+    visibility: str = Visibility.FACILITATOR.value
+
+    @classmethod
+    def of(cls, reflection: Reflection) -> "ReflectionInput":
+        return cls(**{f.name: getattr(reflection, f.name) for f in fields(cls)})
+
+
+def validate(author: User, data: ReflectionInput, current: Reflection | None = None) -> dict:
+    """Field name -> message for everything wrong with `data`; empty when it may be saved."""
+    errors = {}
+    for name in (*TEXT_FIELDS, "action_outcome"):
+        value = getattr(data, name)
+        if len(value) > TEXT_LIMIT:
+            errors[name] = f"Keep this under {TEXT_LIMIT:,} characters (it has {len(value):,})."
+        elif "\x00" in value:
+            errors[name] = "This text contains a null character; remove it."
+        elif not _is_unicode(value):
+            # JSON may carry a lone surrogate ("\ud800"); no database can store it as UTF-8.
+            errors[name] = "This text contains an invalid character; remove it."
+    if not any(getattr(data, name).strip() for name in TEXT_FIELDS):
+        errors["experience"] = "Write at least one of experience, insight or next action."
+    if data.visibility not in set(Visibility):
+        errors["visibility"] = "Choose private, facilitator or set."
+    if data.action_status not in set(ActionStatus):
+        errors["action_status"] = "Choose open, done, dropped or carried."
+    keeps_link = current is not None and current.meeting_id == data.meeting_id
+    if data.meeting_id is not None and not keeps_link and not may_link(author, data.meeting_id):
+        errors["meeting_id"] = "Choose a meeting of one of your sets."
+    return errors
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Outcome(Enum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    GONE = "gone"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+
+
+@dataclass
+class SaveResult:
+    outcome: Outcome
+    reflection: Reflection | None = None
+    errors: dict | None = None
+
+
+def save(
+    author: User, reflection_id: uuid.UUID, data: ReflectionInput, base_version: int | None
+) -> SaveResult:
+    """Create or update the author's reflection, never overwriting a version they did not see.
+
+    A request whose content is already what the server holds is a replay (a lost response) and
+    is answered as success, not as a conflict.
+    """
+    current = _locked(reflection_id)
+    if current is None:
+        try:
+            return _create(author, reflection_id, data, base_version)
+        except IntegrityError:
+            # The same create arrived twice at once (a retry racing the original): the other
+            # one inserted the row first, so answer as for a replay or a conflict.
+            db.session.rollback()
+            current = _locked(reflection_id)
+            if current is None:
+                raise
+    if current.author_id != author.id:
+        return SaveResult(Outcome.NOT_FOUND)
+    if ReflectionInput.of(current) == data:
+        replayed_create = base_version is None
+        return SaveResult(Outcome.CREATED if replayed_create else Outcome.UNCHANGED, current)
+    if base_version != current.version:
+        return SaveResult(Outcome.CONFLICT, current)
+    errors = validate(author, data, current)
+    if errors:
+        return SaveResult(Outcome.INVALID, errors=errors)
+    for name, value in asdict(data).items():
+        setattr(current, name, value)
+    current.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Another request saved (or deleted) this reflection between our read and our write.
+        db.session.rollback()
+        winner = db.session.get(Reflection, reflection_id, populate_existing=True)
+        return SaveResult(Outcome.CONFLICT, winner) if winner else SaveResult(Outcome.GONE)
+    audit.record(author, "reflection.updated", "reflection", current.id, version=current.version)
+    db.session.commit()
+    return SaveResult(Outcome.UPDATED, current)
+
+
+def _locked(reflection_id: uuid.UUID) -> Reflection | None:
+    """The reflection as committed now, its row locked until commit (FOR UPDATE on PostgreSQL).
+
+    A page may have loaded it earlier in this request. A locking get() would then compare that
+    copy's version with the row's and raise StaleDataError when another request saved in between;
+    refreshing the copy instead reloads every field, version included, under the lock.
+    """
+    loaded = db.session.identity_map.get(db.session.identity_key(Reflection, reflection_id))
+    if loaded is None:
+        return db.session.get(Reflection, reflection_id, with_for_update=True)
+    try:
+        db.session.refresh(loaded, with_for_update=True)
+    except InvalidRequestError:  # "could not refresh": deleted since it was loaded
+        return None
+    return loaded
+
+
+def _create(
+    author: User, reflection_id: uuid.UUID, data: ReflectionInput, base_version: int | None
+) -> SaveResult:
+    tombstone = db.session.get(ReflectionTombstone, reflection_id)
+    if tombstone is not None and tombstone.author_id != author.id:
+        return SaveResult(Outcome.NOT_FOUND)
+    if tombstone is not None or base_version is not None:
+        # Deleted here (or never seen) while the device edited it: keep the device's copy.
+        return SaveResult(Outcome.GONE)
+    errors = validate(author, data)
+    if errors:
+        return SaveResult(Outcome.INVALID, errors=errors)
+    now = utcnow()
+    reflection = Reflection(
+        id=reflection_id, author_id=author.id, created_at=now, updated_at=now, **asdict(data)
+    )
+    db.session.add(reflection)
+    audit.record(author, "reflection.created", "reflection", reflection_id, version=1)
+    db.session.commit()
+    return SaveResult(Outcome.CREATED, reflection)
+
+
+def delete(author: User, reflection: Reflection) -> None:
+    """Delete for good, leaving a tombstone so the id is never silently revived.
+
+    A delete wins over edits saved since `reflection` was read (a device that edits it later gets
+    409 with current null and keeps its copy), so the row is re-read, locked, before deleting:
+    the versioned DELETE then matches and a concurrent save waits for it.
+    """
+    reflection = _locked(reflection.id)
+    if reflection is None:
+        return  # a simultaneous request of the author's deleted it already
+    db.session.add(
+        ReflectionTombstone(id=reflection.id, author_id=author.id, version=reflection.version)
+    )
+    audit.record(
+        author, "reflection.deleted", "reflection", reflection.id, version=reflection.version
+    )
+    db.session.delete(reflection)
+    db.session.commit()
+
+
+def record_action(reflection: Reflection, status: str, outcome: str) -> None:
+    reflection.action_status = ActionStatus(status).value
+    reflection.action_outcome = outcome
+    reflection.updated_at = utcnow()
+    audit.record(reflection.author, "reflection.action", "reflection", reflection.id, status=status)
+    db.session.commit()
+
+
+def deleted_by(author: User, reflection_id: uuid.UUID) -> bool:
+    """Whether `author` deleted this reflection (so a repeated DELETE can succeed quietly)."""
+    tombstone = db.session.get(ReflectionTombstone, reflection_id)
+    return tombstone is not None and tombstone.author_id == author.id

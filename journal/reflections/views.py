@@ -1,0 +1,202 @@
+"""The journal pages: today, my reflections, writing, reading, actions, shared with me."""
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..forms import ConfirmForm
+from ..http import number_arg, paginate
+from ..models import Meeting, Reflection
+from ..policy import can_edit, get_reflection
+from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
+from ..templating import meeting_label, readers
+from . import overview, saving
+from .forms import ActionForm, ReflectionForm
+from .saving import Outcome, ReflectionInput
+
+bp = Blueprint("reflections", __name__)
+
+HOME_ACTIONS = 5  # open actions on the home page; /actions has them all
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every journal page is for signed-in people only."""
+
+
+@bp.get("/")
+def home():
+    if current_user.is_admin and not current_user.memberships:
+        return redirect(url_for("admin.index"))
+    return render_template(
+        "reflections/home.html",
+        digests=overview.digests(current_user, size=current_app.config["PAGE_SIZE"]),
+        # One more than is shown, to know whether to link to the rest.
+        actions=overview.open_actions(current_user, limit=HOME_ACTIONS + 1),
+        shown_actions=HOME_ACTIONS,
+    )
+
+
+@bp.get("/reflections")
+def index():
+    set_id = number_arg("set_id")
+    meeting_id = number_arg("meeting_id")
+    query = select(Reflection).where(Reflection.author_id == current_user.id)
+    if meeting_id is not None:
+        query = query.where(Reflection.meeting_id == meeting_id)
+    elif set_id is not None:
+        query = query.join(Meeting, Meeting.id == Reflection.meeting_id).where(
+            Meeting.set_id == set_id
+        )
+    query = overview.with_people(query).order_by(Reflection.created_at.desc(), Reflection.id)
+    page = paginate(query)
+    return render_template(
+        "reflections/index.html",
+        page=page,
+        sets=sets_of(current_user),
+        meetings=linkable_meetings(current_user),
+        set_id=set_id,
+        meeting_id=meeting_id,
+    )
+
+
+@bp.get("/shared")
+def shared():
+    """Others' reflections shared with me, newest first, optionally through one set."""
+    set_id = number_arg("set_id")
+    query = (
+        overview.shared_since(current_user, set_id, None)
+        if set_id
+        else (
+            overview.with_people(overview.shared_with(current_user)).order_by(
+                Reflection.updated_at.desc(), Reflection.id
+            )
+        )
+    )
+    page = paginate(query)
+    return render_template(
+        "reflections/shared.html", page=page, sets=sets_of(current_user), set_id=set_id
+    )
+
+
+def _reflection_form(keep_meeting: int | None = None, **kwargs) -> ReflectionForm:
+    """The writing form, with this candidate's meetings and, by name, who each choice reaches."""
+    form = ReflectionForm(**kwargs)
+    form.meeting_id.choices = _meeting_choices(keep=keep_meeting)
+    form.visibility.description = readers(members_of_candidate_sets(current_user), current_user)
+    return form
+
+
+def _meeting_choices(keep: int | None = None) -> list[SelectChoice]:
+    meetings = linkable_meetings(current_user, keep=keep)
+    return [SelectChoice("", "Not linked to a meeting")] + [
+        SelectChoice(str(m.id), meeting_label(m)) for m in meetings
+    ]
+
+
+def _input_from(form: ReflectionForm, action: Reflection | None = None) -> ReflectionInput:
+    data = ReflectionInput(
+        experience=form.experience.data or "",
+        insight=form.insight.data or "",
+        next_action=form.next_action.data or "",
+        action_due=form.action_due.data,
+        meeting_id=form.meeting_id.data,
+        visibility=form.visibility.data,
+    )
+    if action is not None:
+        # The writing form does not touch the action's progress; /actions does.
+        data.action_status, data.action_outcome = action.action_status, action.action_outcome
+    return data
+
+
+def _show_errors(form: ReflectionForm, errors: dict) -> None:
+    for name, message in errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
+@bp.route("/reflections/new", methods=["GET", "POST"])
+def create():
+    form = _reflection_form()
+    chosen = number_arg("meeting_id")
+    if request.method == "GET" and chosen:
+        form.meeting_id.data = chosen
+    if form.validate_on_submit():
+        result = saving.save(current_user, uuid.uuid4(), _input_from(form), None)
+        if result.outcome is Outcome.CREATED:
+            flash("Reflection saved.")
+            return redirect(url_for("reflections.view", reflection_id=result.reflection.id))
+        _show_errors(form, result.errors or {})
+    status = 400 if request.method == "POST" else 200
+    return render_template("reflections/edit.html", form=form, reflection=None), status
+
+
+@bp.get("/reflections/<uuid:reflection_id>")
+def view(reflection_id: uuid.UUID):
+    reflection = get_reflection(reflection_id)
+    return render_template(
+        "reflections/view.html", reflection=reflection, editable=can_edit(current_user, reflection)
+    )
+
+
+@bp.route("/reflections/<uuid:reflection_id>/edit", methods=["GET", "POST"])
+def edit(reflection_id: uuid.UUID):
+    reflection = get_reflection(reflection_id, check_author=True)
+    form = _reflection_form(
+        reflection.meeting_id, obj=reflection if request.method == "GET" else None
+    )
+    if request.method == "GET":
+        form.base_version.data = str(reflection.version)
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        base_version = int(form.base_version.data) if form.base_version.data.isdigit() else None
+        result = saving.save(
+            current_user, reflection.id, _input_from(form, reflection), base_version
+        )
+        if result.outcome in (Outcome.UPDATED, Outcome.UNCHANGED):
+            flash("Reflection saved.")
+            return redirect(url_for("reflections.view", reflection_id=reflection.id))
+        if result.outcome is Outcome.CONFLICT:
+            # Keep what was typed; saving again (at the new version) is the author's choice.
+            form.base_version.data = str(result.reflection.version)
+            return render_template(
+                "reflections/edit.html", form=form, reflection=result.reflection, conflict=True
+            ), 409
+        _show_errors(form, result.errors or {})
+    return render_template("reflections/edit.html", form=form, reflection=reflection), status
+
+
+@bp.route("/reflections/<uuid:reflection_id>/delete", methods=["GET", "POST"])
+def delete(reflection_id: uuid.UUID):
+    reflection = get_reflection(reflection_id, check_author=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        saving.delete(current_user, reflection)
+        flash("Reflection deleted.")
+        return redirect(url_for("reflections.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("reflections/delete.html", reflection=reflection, form=form), status
+
+
+@bp.get("/actions")
+def actions():
+    open_ = overview.open_actions(current_user)
+    closed = paginate(overview.closed_actions(current_user))
+    forms = {r.id: ActionForm(prefix=f"a{r.id.hex}", obj=r) for r in open_ + closed.items}
+    return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
+
+
+@bp.post("/actions/<uuid:reflection_id>")
+def update_action(reflection_id: uuid.UUID):
+    reflection = get_reflection(reflection_id, check_author=True)
+    if not reflection.next_action:
+        abort(404)
+    form = ActionForm(prefix=f"a{reflection.id.hex}")
+    if form.validate_on_submit():
+        saving.record_action(reflection, form.action_status.data, form.action_outcome.data)
+        flash("Action updated.")
+        return redirect(url_for("reflections.actions") + f"#action-{reflection.id}")
+    return render_template("reflections/action.html", reflection=reflection, form=form), 400

@@ -1,0 +1,105 @@
+"""What tests share besides fixtures: the databases under test, an app maker, and what a
+browser does over HTTP (read the CSRF token, sign in, accept an invitation)."""
+
+import os
+import re
+from functools import cache
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+
+from journal import create_app
+
+from .factories import NEW_PASSWORD, PASSWORD
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
+
+
+@cache
+def postgres_url() -> str:
+    """TEST_DATABASE_URL, or under pytest-xdist a database of this worker's own beside it.
+
+    Workers run at once, and every test empties the tables it used: they must not share them.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return TEST_DATABASE_URL
+    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    name = f"{url.database}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def database_url(kind: str, tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'journal.sqlite'}" if kind == "sqlite" else postgres_url()
+
+
+def make_app(url: str, **config) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": url,
+            **config,
+        }
+    )
+
+
+def csrf_token_of(html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no csrf-token meta tag"
+    return match.group(1)
+
+
+def form_token(client: FlaskClient) -> str:
+    """The CSRF token of this browser's session, signed in or not, as its pages carry it."""
+    return csrf_token_of(client.get("/login", follow_redirects=True).text)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False):
+        token = csrf_token_of(self._client.get("/login").text)
+        data = {"email": email, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/login", data=data)
+
+    def csrf(self) -> str:
+        """A CSRF token for the current session (as the offline client gets it)."""
+        return self._client.get("/api/v1/me").json["csrf_token"]
+
+    def logout(self):
+        # /login redirects someone signed in, so the token comes from the API (same session).
+        return self._client.post("/logout", data={"csrf_token": self.csrf()})
+
+
+def accept(
+    client,
+    token: str,
+    name: str = "Nina New",
+    password: str = NEW_PASSWORD,
+    confirm: str | None = None,
+):
+    """Fill in and send the invitation's form, as the invited person does."""
+    page = client.get(f"/invite/{token}")
+    return client.post(
+        f"/invite/{token}",
+        data={
+            "csrf_token": csrf_token_of(page.text),
+            "name": name,
+            "password": password,
+            "confirm": password if confirm is None else confirm,
+        },
+    )
