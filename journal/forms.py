@@ -1,6 +1,22 @@
-"""What every form shares: the CSRF-only confirmation form and small field helpers."""
+"""What every form shares: text that can be stored, the CSRF-only form, small field helpers."""
 
 from flask_wtf import FlaskForm
+
+from .text import unstorable
+
+
+class Form(FlaskForm):
+    """The base of every form: besides each field's own rules, no field may hold text that no
+    database can store (a NUL in an e-mail address was a 500 on PostgreSQL)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = unstorable(field.data) if isinstance(field.data, str) else None
+            if problem is not None:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
 
 
 def optional_int(value: str | int | None) -> int | None:
@@ -12,5 +28,5 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for buttons that change state."""

@@ -1,4 +1,5 @@
-"""The one place that turns people's Markdown into HTML, and makes it safe.
+"""The one place that turns people's Markdown into HTML, and makes it safe; and what any text
+must be before it is stored.
 
 markdown-it renders with raw HTML switched off (so `<script>` arrives as text), then bleach
 re-parses the result and keeps only an allow-list of tags, attributes and link protocols. Either
@@ -95,3 +96,18 @@ _cleaner = bleach.Cleaner(
 def render_markdown(source: str) -> Markup:
     """Markdown to HTML that is safe to put in any page, with or without a CSP."""
     return Markup(_cleaner.clean(_markdown.render(source or "")))  # noqa: S704 - bleach's allow-list has just cleaned it
+
+
+def unstorable(text: str) -> str | None:
+    """Why no database can store `text`, or None. Checked on every entry: forms and the API.
+
+    PostgreSQL refuses NUL in text (a 500, not a message, if it gets that far), and JSON may carry
+    a lone surrogate ("\\ud800") that no database can store as UTF-8.
+    """
+    if "\x00" in text:
+        return "This text contains a null character; remove it."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "This text contains an invalid character; remove it."
+    return None

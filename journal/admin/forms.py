@@ -1,14 +1,13 @@
 """The administration's forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
-from ..forms import optional_int, strip
+from ..forms import Form, optional_int, strip
 from ..models import InvitationRole
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField(
         "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
     )

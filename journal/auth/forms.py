@@ -1,11 +1,12 @@
 """Forms for signing in, accepting an invitation and changing a password."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from ..forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField(
         "Email",
         validators=[DataRequired(), Length(max=254)],
@@ -37,7 +38,7 @@ def _password_again() -> PasswordField:
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(
         "Your name",
         validators=[DataRequired(), Length(max=120)],
@@ -47,7 +48,7 @@ class AcceptInvitationForm(FlaskForm):
     confirm = _password_again()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password",
         validators=[InputRequired(), Length(max=1024)],

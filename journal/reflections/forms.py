@@ -1,6 +1,5 @@
 """The writing form and the action form."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -11,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from ..forms import optional_int
+from ..forms import Form, optional_int
 from ..models import TEXT_LIMIT, ActionStatus, Visibility
 
 VISIBILITY_CHOICES = [
@@ -30,7 +29,7 @@ STATUS_CHOICES = [
 ]
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(Form):
     meeting_id = SelectField("Meeting", coerce=optional_int, validate_choice=False)
     experience = TextAreaField(
         "Experience",
@@ -55,6 +54,6 @@ class ReflectionForm(FlaskForm):
     base_version = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     action_status = SelectField("Status", choices=STATUS_CHOICES)
     action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])

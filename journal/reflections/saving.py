@@ -23,6 +23,7 @@ from ..models import (
     utcnow,
 )
 from ..sets.meetings import may_link
+from ..text import unstorable
 
 TEXT_FIELDS = ("experience", "insight", "next_action")
 
@@ -50,11 +51,8 @@ def validate(author: User, data: ReflectionInput, current: Reflection | None = N
         value = getattr(data, name)
         if len(value) > TEXT_LIMIT:
             errors[name] = f"Keep this under {TEXT_LIMIT:,} characters (it has {len(value):,})."
-        elif "\x00" in value:
-            errors[name] = "This text contains a null character; remove it."
-        elif not _is_unicode(value):
-            # JSON may carry a lone surrogate ("\ud800"); no database can store it as UTF-8.
-            errors[name] = "This text contains an invalid character; remove it."
+        elif problem := unstorable(value):
+            errors[name] = problem
     if not any(getattr(data, name).strip() for name in TEXT_FIELDS):
         errors["experience"] = "Write at least one of experience, insight or next action."
     if data.visibility not in set(Visibility):
@@ -65,14 +63,6 @@ def validate(author: User, data: ReflectionInput, current: Reflection | None = N
     if data.meeting_id is not None and not keeps_link and not may_link(author, data.meeting_id):
         errors["meeting_id"] = "Choose a meeting of one of your sets."
     return errors
-
-
-def _is_unicode(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Outcome(Enum):

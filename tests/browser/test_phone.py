@@ -56,7 +56,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 MISSING = (
     "{what} is missing: run `make test`, which installs Debian's chromium and runs"
     " `npm ci --prefix tests/browser` for axe-core."
