@@ -69,9 +69,9 @@ def load(now: datetime | None = None) -> dict[str, User]:
         )
         db.session.add(user)
         people[email.split("@")[0]] = user
-    meetings = {}
+    meetings, sets = {}, {}
     for set_name, (programme, facilitator, candidates) in SETS.items():
-        learning_set = LearningSet(name=set_name, programme=programme)
+        learning_set = sets[set_name] = LearningSet(name=set_name, programme=programme)
         db.session.add(learning_set)
         learning_set.memberships.append(
             Membership(user=people[facilitator], role=SetRole.FACILITATOR.value)
@@ -88,7 +88,7 @@ def load(now: datetime | None = None) -> dict[str, User]:
     }
     db.session.add_all(enrolments.values())
     db.session.flush()
-    written = _reflections(people, meetings)
+    written = _reflections(people, sets, meetings)
     criteria = {c.code: c for unit in framework.units for c in unit.criteria}
     accepted = claims.offer(
         written["cara-feedback"], enrolments["cara"], [criteria["1.2"], criteria["3.1"]]
@@ -238,7 +238,9 @@ REFLECTIONS = [
 ]
 
 
-def _reflections(people: dict[str, User], meetings: dict[str, list[Meeting]]) -> dict:
+def _reflections(
+    people: dict[str, User], sets: dict[str, LearningSet], meetings: dict[str, list[Meeting]]
+) -> dict:
     written = {}
     for (
         key,
@@ -253,6 +255,8 @@ def _reflections(people: dict[str, User], meetings: dict[str, list[Meeting]]) ->
         due_days,
     ) in REFLECTIONS:
         meeting = meetings[set_name][index] if set_name else None
+        # Unlinked, it reaches the one set its author is a candidate in, as the form defaults.
+        home_set = next(name for name, (_, _, cands) in SETS.items() if author in cands)
         moment = (meeting.starts_at if meeting else meetings["Glasgow 3"][0].starts_at) + timedelta(
             hours=hours
         )
@@ -260,6 +264,7 @@ def _reflections(people: dict[str, User], meetings: dict[str, list[Meeting]]) ->
             id=uuid.uuid4(),
             author=people[author],
             meeting=meeting,
+            learning_set=meeting.learning_set if meeting else sets[home_set],
             experience=experience,
             insight=insight,
             next_action=action,

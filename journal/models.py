@@ -171,6 +171,7 @@ class Reflection(db.Model):
         Index("ix_reflections_author_id_created_at", "author_id", "created_at"),
         Index("ix_reflections_author_id_updated_at", "author_id", "updated_at"),
         Index("ix_reflections_meeting_id_updated_at", "meeting_id", "updated_at"),
+        Index("ix_reflections_set_id_updated_at", "set_id", "updated_at"),
         Index("ix_reflections_updated_at", "updated_at"),
     )
 
@@ -178,6 +179,9 @@ class Reflection(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    # The audience set, fixed when the reflection is saved (SPEC.md): the meeting's set, or the
+    # set its author picked. Read at read time, memberships only ever remove readers from it.
+    set_id: Mapped[int | None] = mapped_column(ForeignKey("sets.id", ondelete="SET NULL"))
     experience: Mapped[str] = mapped_column(Text, default="")
     insight: Mapped[str] = mapped_column(Text, default="")
     next_action: Mapped[str] = mapped_column(Text, default="")
@@ -191,6 +195,7 @@ class Reflection(db.Model):
 
     author: Mapped[User] = relationship()
     meeting: Mapped[Meeting | None] = relationship()
+    learning_set: Mapped[LearningSet | None] = relationship()
 
     # Optimistic locking: every UPDATE says "WHERE version = what I read" and bumps it by one,
     # so of two concurrent saves of the same version exactly one wins.

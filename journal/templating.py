@@ -34,12 +34,11 @@ def audience(reflection: Reflection, viewer: User) -> str:
     """Who may read this reflection, in plain words, as its reader sees it."""
     mine = reflection.author_id == viewer.id
     owner = "you" if mine else reflection.author.name
-    if reflection.meeting is not None:
-        where = reflection.meeting.learning_set.name
-    else:
-        where = "your sets" if mine else f"{reflection.author.name}'s sets"
     if reflection.visibility == Visibility.PRIVATE:
         return "Private: only you can read this." if mine else "Private."
+    if reflection.learning_set is None:
+        return "Not shared with any set: only you can read this."
+    where = reflection.learning_set.name
     if reflection.visibility == Visibility.FACILITATOR:
         return f"Shared with the facilitators of {where}, and {owner}."
     return f"Shared with everyone in {where}: its facilitators and candidates."

@@ -76,8 +76,11 @@ class Factory:
         meeting: Meeting | None = None,
         visibility: str = "facilitator",
         age: timedelta = timedelta(0),
+        learning_set: LearningSet | None = None,
         **fields,
     ) -> Reflection:
+        """A reflection as saving makes it: its audience set is its meeting's set, or, unlinked,
+        `learning_set` (None: it reaches its author alone)."""
         moment = datetime.now(UTC) - age
         values = {
             "experience": "What happened.",
@@ -92,6 +95,7 @@ class Factory:
                     id=uuid.uuid4(),
                     author_id=author.id,
                     meeting_id=meeting.id if meeting else None,
+                    set_id=meeting.set_id if meeting else getattr(learning_set, "id", None),
                     visibility=visibility,
                     created_at=moment,
                     updated_at=moment,

@@ -269,7 +269,11 @@ FORMS = [
         "action",
         "cara",
         "/actions/{own}",
-        {"{action}-action_status": "done", "{action}-action_outcome": "Booked."},
+        {
+            "{action}-action_status": "done",
+            "{action}-action_outcome": "Booked.",
+            "{action}-base_version": "1",
+        },
         302,
     ),
     (

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ..models import TEXT_LIMIT, ActionStatus, Visibility
+from ..models import LARGEST_ID, TEXT_LIMIT, ActionStatus, Visibility
 
 TEXT = {"type": "string", "maxLength": TEXT_LIMIT}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
@@ -15,7 +15,15 @@ REFLECTION_FIELDS: dict[str, Any] = {
     "action_due": NULLABLE_DATE,
     "action_status": {"type": "string", "enum": [s.value for s in ActionStatus]},
     "action_outcome": TEXT,
-    "meeting_id": {"type": ["integer", "null"], "minimum": 1},
+    "meeting_id": {"type": ["integer", "null"], "minimum": 1, "maximum": LARGEST_ID},
+    "set_id": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "maximum": LARGEST_ID,
+        "description": "The audience set, fixed when saved: with a meeting, that meeting's set"
+        " (null is filled in); without one, a set where the author is a candidate, or null for"
+        " none (then only the author reads it).",
+    },
     "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
 }
 
@@ -35,12 +43,16 @@ SCHEMAS: dict[str, Any] = {
     },
     "ReflectionWrite": {
         "type": "object",
-        "description": "At least one of experience, insight and next_action must be non-empty.",
+        "description": "Every field is required: one left out is a 422 naming it, never reset to"
+        " a default. At least one of experience, insight and next_action must be non-empty.",
+        "additionalProperties": False,
+        "required": [*REFLECTION_FIELDS, "base_version"],
         "properties": {
             **REFLECTION_FIELDS,
             "base_version": {
                 "type": ["integer", "null"],
                 "minimum": 1,
+                "maximum": LARGEST_ID,
                 "description": "The version this edit starts from; null to create.",
             },
         },

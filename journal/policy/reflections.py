@@ -1,7 +1,11 @@
-"""Who may read and change what: the SPEC matrix for reflections, in one place.
+"""Who may read and change a reflection: SPEC.md's matrix, in one SQL clause.
 
-Pages, the API and (later) exports call these; templates never decide. Reading is decided by
-one SQL clause, so `can_read` and the query helpers cannot disagree.
+A reflection reaches at most one set, its audience set (`Reflection.set_id`), fixed when it is
+saved. There it is read by that set's *current* facilitators (visibility `facilitator` or `set`)
+and *current* candidates (`set`), and only while its author is still a candidate of that set.
+So membership changes only ever remove readers: joining another set never widens an audience,
+leaving a set ends what the author shared there. `can_read` and every list use the same clause,
+so they cannot disagree.
 """
 
 import uuid
@@ -12,48 +16,50 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Meeting, Membership, Reflection, SetRole, User, Visibility
+from ..models import Membership, Reflection, SetRole, User, Visibility
 
 
-def _shared_clause(viewer_id: int, set_id: int | None = None) -> ColumnElement[bool]:
-    """True for a reflection that `viewer_id` may read through a set role (not as its author).
-
-    A reflection's sets are its meeting's set, or all its author's candidate sets when unlinked.
-    Facilitators of those sets read `facilitator` and `set`; fellow candidates read `set`.
-    """
-    viewer = aliased(Membership)
-    author = aliased(Membership)
-    # Nested two levels deep, so correlation to the outer reflection must be explicit.
-    meeting_set = (
-        select(Meeting.set_id)
-        .where(Meeting.id == Reflection.meeting_id)
-        .correlate(Reflection)
-        .scalar_subquery()
-    )
-    in_scope = or_(
-        and_(Reflection.meeting_id.is_not(None), viewer.set_id == meeting_set),
-        and_(
-            Reflection.meeting_id.is_(None),
-            exists()
-            .where(
-                author.user_id == Reflection.author_id,
-                author.role == SetRole.CANDIDATE.value,
-                author.set_id == viewer.set_id,
-            )
-            .correlate(Reflection, viewer),
-        ),
-    )
-    role_allows = or_(
+def _role_allows(viewer: type[Membership]) -> ColumnElement[bool]:
+    return or_(
         and_(
             viewer.role == SetRole.FACILITATOR.value,
             Reflection.visibility.in_([Visibility.FACILITATOR.value, Visibility.SET.value]),
         ),
         and_(viewer.role == SetRole.CANDIDATE.value, Reflection.visibility == Visibility.SET.value),
     )
-    conditions = [viewer.user_id == viewer_id, role_allows, in_scope]
+
+
+def author_still_in_set() -> ColumnElement[bool]:
+    """True while the reflection's author is still a candidate of its audience set."""
+    author = aliased(Membership)
+    return (
+        exists()
+        .where(
+            author.user_id == Reflection.author_id,
+            author.set_id == Reflection.set_id,
+            author.role == SetRole.CANDIDATE.value,
+        )
+        .correlate(Reflection)
+    )
+
+
+def _shared_clause(viewer_id: int, set_id: int | None = None) -> ColumnElement[bool]:
+    """True for a reflection that `viewer_id` may read through a set role (not as its author)."""
+    viewer = aliased(Membership)
+    reader = (
+        exists()
+        .where(
+            viewer.user_id == viewer_id,
+            viewer.set_id == Reflection.set_id,
+            _role_allows(viewer),
+        )
+        .correlate(Reflection)
+    )
+    conditions = [Reflection.set_id.is_not(None), reader, author_still_in_set()]
     if set_id is not None:
-        conditions.append(viewer.set_id == set_id)
-    return exists().where(*conditions).correlate(Reflection)
+        # Stated on the reflection itself too, so the (set_id, updated_at) index drives the list.
+        conditions.append(Reflection.set_id == set_id)
+    return and_(*conditions)
 
 
 def readable_clause(user: User) -> ColumnElement[bool]:
@@ -77,9 +83,17 @@ def can_read(user: User, reflection: Reflection) -> bool:
         return False
     if reflection.author_id == user.id:
         return True
-    if reflection.visibility == Visibility.PRIVATE:
+    if reflection.visibility == Visibility.PRIVATE or reflection.set_id is None:
         return False
     query = select(Reflection.id).where(Reflection.id == reflection.id, _shared_clause(user.id))
+    return db.session.scalar(query) is not None
+
+
+def reaches_its_set(reflection: Reflection) -> bool:
+    """Whether anyone but the author may read it now (for telling the author so)."""
+    if reflection.visibility == Visibility.PRIVATE or reflection.set_id is None:
+        return False
+    query = select(Reflection.id).where(Reflection.id == reflection.id, author_still_in_set())
     return db.session.scalar(query) is not None
 
 

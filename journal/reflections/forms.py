@@ -31,6 +31,13 @@ STATUS_CHOICES = [
 
 class ReflectionForm(Form):
     meeting_id = SelectField("Meeting", coerce=optional_int, validate_choice=False)
+    set_id = SelectField(
+        "Set",
+        description="The one set this reflection may reach. Linked to a meeting, it is that"
+        " meeting's set.",
+        coerce=optional_int,
+        validate_choice=False,
+    )
     experience = TextAreaField(
         "Experience",
         description="What happened? Your own experience, in your own words.",
@@ -57,3 +64,5 @@ class ReflectionForm(Form):
 class ActionForm(Form):
     action_status = SelectField("Status", choices=STATUS_CHOICES)
     action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])
+    # As on the writing form: a change synced from another device meanwhile is a conflict.
+    base_version = HiddenField()

@@ -44,6 +44,7 @@ def with_people(query: Select) -> Select:
     return query.options(
         joinedload(Reflection.author),
         joinedload(Reflection.meeting).joinedload(Meeting.learning_set),
+        joinedload(Reflection.learning_set),
     )
 
 

@@ -4,7 +4,7 @@ Pages and the API both come here, so the rules are the same whichever way a refl
 """
 
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from enum import Enum
 
@@ -22,10 +22,13 @@ from ..models import (
     Visibility,
     utcnow,
 )
-from ..sets.meetings import may_link
+from ..sets.meetings import is_candidate, may_link, meeting_set
 from ..text import unstorable
 
 TEXT_FIELDS = ("experience", "insight", "next_action")
+DELETE_ATTEMPTS = 3
+# How far each visibility reaches: sharing further needs current membership of the set.
+REACH = {Visibility.PRIVATE: 0, Visibility.FACILITATOR: 1, Visibility.SET: 2}
 
 
 @dataclass
@@ -37,11 +40,24 @@ class ReflectionInput:
     action_status: str = ActionStatus.OPEN.value
     action_outcome: str = ""
     meeting_id: int | None = None
+    # The audience set: with a meeting, that meeting's set (filled in by with_audience).
+    set_id: int | None = None
     visibility: str = Visibility.FACILITATOR.value
 
     @classmethod
     def of(cls, reflection: Reflection) -> "ReflectionInput":
         return cls(**{f.name: getattr(reflection, f.name) for f in fields(cls)})
+
+
+# Every writable field, in order: the API's PUT requires each of them.
+WRITABLE_FIELDS = tuple(f.name for f in fields(ReflectionInput))
+
+
+def with_audience(data: ReflectionInput) -> ReflectionInput:
+    """`data` with the audience set filled in from its meeting, when it names one and no set."""
+    if data.meeting_id is None or data.set_id is not None:
+        return data
+    return replace(data, set_id=meeting_set(data.meeting_id))
 
 
 def validate(author: User, data: ReflectionInput, current: Reflection | None = None) -> dict:
@@ -59,9 +75,29 @@ def validate(author: User, data: ReflectionInput, current: Reflection | None = N
         errors["visibility"] = "Choose private, facilitator or set."
     if data.action_status not in set(ActionStatus):
         errors["action_status"] = "Choose open, done, dropped or carried."
+    errors.update(_audience_errors(author, data, current))
+    return errors
+
+
+def _audience_errors(author: User, data: ReflectionInput, current: Reflection | None) -> dict:
+    """Linking, choosing a set or sharing more widely needs current candidacy of that set;
+    keeping what was saved before may stay (it reaches nobody once the author has left)."""
+    errors = {}
     keeps_link = current is not None and current.meeting_id == data.meeting_id
-    if data.meeting_id is not None and not keeps_link and not may_link(author, data.meeting_id):
-        errors["meeting_id"] = "Choose a meeting of one of your sets."
+    keeps_set = current is not None and current.set_id == data.set_id
+    if data.meeting_id is not None:
+        if not keeps_link and not may_link(author, data.meeting_id):
+            errors["meeting_id"] = "Choose a meeting of one of your sets."
+        elif data.set_id != meeting_set(data.meeting_id):
+            errors["set_id"] = "A reflection linked to a meeting reaches that meeting's set."
+    elif data.set_id is not None and not keeps_set and not is_candidate(author, data.set_id):
+        errors["set_id"] = "Choose a set in which you are a candidate."
+    widens = current is not None and REACH.get(data.visibility, 0) > REACH[current.visibility]
+    if widens and data.set_id is not None and not errors and not is_candidate(author, data.set_id):
+        errors["visibility"] = (
+            "You are no longer a candidate in this reflection's set, so it cannot be shared"
+            " more widely there."
+        )
     return errors
 
 
@@ -90,6 +126,7 @@ def save(
     A request whose content is already what the server holds is a replay (a lost response) and
     is answered as success, not as a conflict.
     """
+    data = with_audience(data)
     current = _locked(reflection_id)
     if current is None:
         try:
@@ -170,27 +207,37 @@ def delete(author: User, reflection: Reflection) -> None:
 
     A delete wins over edits saved since `reflection` was read (a device that edits it later gets
     409 with current null and keeps its copy), so the row is re-read, locked, before deleting:
-    the versioned DELETE then matches and a concurrent save waits for it.
+    the versioned DELETE then matches and a concurrent save waits for it. SQLite locks no rows,
+    so there another request may still get in between: then read again and decide again.
     """
-    reflection = _locked(reflection.id)
-    if reflection is None:
-        return  # a simultaneous request of the author's deleted it already
-    db.session.add(
-        ReflectionTombstone(id=reflection.id, author_id=author.id, version=reflection.version)
-    )
-    audit.record(
-        author, "reflection.deleted", "reflection", reflection.id, version=reflection.version
-    )
-    db.session.delete(reflection)
-    db.session.commit()
+    for attempt in range(DELETE_ATTEMPTS):
+        current = _locked(reflection.id)
+        if current is None:
+            return  # a simultaneous request of the author's deleted it already
+        db.session.add(
+            ReflectionTombstone(id=current.id, author_id=author.id, version=current.version)
+        )
+        audit.record(
+            author, "reflection.deleted", "reflection", current.id, version=current.version
+        )
+        db.session.delete(current)
+        try:
+            db.session.commit()
+            return
+        except (IntegrityError, StaleDataError):
+            # Deleted (a tombstone already stands) or saved again meanwhile: look once more.
+            db.session.rollback()
+            if attempt == DELETE_ATTEMPTS - 1:
+                raise
 
 
-def record_action(reflection: Reflection, status: str, outcome: str) -> None:
-    reflection.action_status = ActionStatus(status).value
-    reflection.action_outcome = outcome
-    reflection.updated_at = utcnow()
-    audit.record(reflection.author, "reflection.action", "reflection", reflection.id, status=status)
-    db.session.commit()
+def record_action(
+    author: User, reflection: Reflection, status: str, outcome: str, base_version: int | None
+) -> SaveResult:
+    """Mark the action open, done, dropped or carried: a versioned save like any other, so a
+    change synced from another device meanwhile is a conflict the person resolves, not a crash."""
+    data = replace(ReflectionInput.of(reflection), action_status=status, action_outcome=outcome)
+    return save(author, reflection.id, data, base_version)
 
 
 def deleted_by(author: User, reflection_id: uuid.UUID) -> bool:

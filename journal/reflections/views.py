@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..forms import ConfirmForm
-from ..http import number_arg, paginate
-from ..models import Meeting, Reflection
-from ..policy import can_edit, get_reflection
+from ..extensions import db
+from ..forms import ConfirmForm, Form, optional_int
+from ..http import number_arg, paginate, positive_id
+from ..models import LearningSet, Reflection, SetRole
+from ..policy import can_edit, get_reflection, reaches_its_set
 from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
 from ..templating import meeting_label, readers
 from . import overview, saving
@@ -49,9 +50,7 @@ def index():
     if meeting_id is not None:
         query = query.where(Reflection.meeting_id == meeting_id)
     elif set_id is not None:
-        query = query.join(Meeting, Meeting.id == Reflection.meeting_id).where(
-            Meeting.set_id == set_id
-        )
+        query = query.where(Reflection.set_id == set_id)
     query = overview.with_people(query).order_by(Reflection.created_at.desc(), Reflection.id)
     page = paginate(query)
     return render_template(
@@ -83,10 +82,18 @@ def shared():
     )
 
 
-def _reflection_form(keep_meeting: int | None = None, **kwargs) -> ReflectionForm:
-    """The writing form, with this candidate's meetings and, by name, who each choice reaches."""
+def _reflection_form(
+    keep_meeting: int | None = None, keep_set: int | None = None, **kwargs
+) -> ReflectionForm:
+    """The writing form, with this candidate's meetings and sets and, by name, who each choice
+    reaches. `keep_*` are what an edited reflection holds already, offered even if now out of
+    reach (keeping them may stay; it reaches nobody once its author has left the set)."""
     form = ReflectionForm(**kwargs)
     form.meeting_id.choices = _meeting_choices(keep=keep_meeting)
+    form.set_id.choices = _set_choices(keep=keep_set)
+    if form.set_id.data is None and not form.is_submitted() and "obj" not in kwargs:
+        # A candidate in one set gets that one; in several, the first until they pick.
+        form.set_id.data = optional_int(form.set_id.choices[0].value)
     form.visibility.description = readers(members_of_candidate_sets(current_user), current_user)
     return form
 
@@ -98,13 +105,26 @@ def _meeting_choices(keep: int | None = None) -> list[SelectChoice]:
     ]
 
 
+def _set_choices(keep: int | None = None) -> list[SelectChoice]:
+    sets = sets_of(current_user, SetRole.CANDIDATE)
+    if keep is not None and all(s.id != keep for s in sets):
+        kept = db.session.get(LearningSet, keep)
+        sets += [kept] if kept is not None else []
+    return [SelectChoice(str(s.id), s.name) for s in sets] + [
+        SelectChoice("", "No set: only you will read it")
+    ]
+
+
 def _input_from(form: ReflectionForm, action: Reflection | None = None) -> ReflectionInput:
+    linked = form.meeting_id.data is not None
     data = ReflectionInput(
         experience=form.experience.data or "",
         insight=form.insight.data or "",
         next_action=form.next_action.data or "",
         action_due=form.action_due.data,
         meeting_id=form.meeting_id.data,
+        # Linked to a meeting, the meeting's set is the audience, whatever the set field says.
+        set_id=None if linked else form.set_id.data,
         visibility=form.visibility.data,
     )
     if action is not None:
@@ -113,9 +133,27 @@ def _input_from(form: ReflectionForm, action: Reflection | None = None) -> Refle
     return data
 
 
-def _show_errors(form: ReflectionForm, errors: dict) -> None:
+def _show_errors(form: Form, errors: dict) -> None:
     for name, message in errors.items():
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
+        field = form._fields.get(name)
+        if field is None:  # a rule about a field this form does not show
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+def _version(text: str | None) -> int | None:
+    """The version a form was opened at; None (a conflict, never a 500) if tampered with."""
+    try:
+        return positive_id(text or "")
+    except ValueError:
+        return None
+
+
+def _deleted_meanwhile(template: str, form: Form, **context):
+    """The reflection was deleted on another device while this form was open: keep what was
+    typed on the page and say so (409), rather than lose it to a 404."""
+    return render_template(template, form=form, deleted=True, **context), 409
 
 
 @bp.route("/reflections/new", methods=["GET", "POST"])
@@ -137,28 +175,39 @@ def create():
 @bp.get("/reflections/<uuid:reflection_id>")
 def view(reflection_id: uuid.UUID):
     reflection = get_reflection(reflection_id)
+    editable = can_edit(current_user, reflection)
     return render_template(
-        "reflections/view.html", reflection=reflection, editable=can_edit(current_user, reflection)
+        "reflections/view.html",
+        reflection=reflection,
+        editable=editable,
+        # Only its author is told; anyone else reading it is in the set by definition.
+        reaches_its_set=editable and reaches_its_set(reflection),
     )
 
 
 @bp.route("/reflections/<uuid:reflection_id>/edit", methods=["GET", "POST"])
 def edit(reflection_id: uuid.UUID):
+    if request.method == "POST" and saving.deleted_by(current_user, reflection_id):
+        return _deleted_meanwhile("reflections/edit.html", _reflection_form(), reflection=None)
     reflection = get_reflection(reflection_id, check_author=True)
     form = _reflection_form(
-        reflection.meeting_id, obj=reflection if request.method == "GET" else None
+        reflection.meeting_id,
+        reflection.set_id,
+        obj=reflection if request.method == "GET" else None,
     )
     if request.method == "GET":
         form.base_version.data = str(reflection.version)
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        base_version = int(form.base_version.data) if form.base_version.data.isdigit() else None
+        base_version = _version(form.base_version.data)
         result = saving.save(
             current_user, reflection.id, _input_from(form, reflection), base_version
         )
         if result.outcome in (Outcome.UPDATED, Outcome.UNCHANGED):
             flash("Reflection saved.")
             return redirect(url_for("reflections.view", reflection_id=reflection.id))
+        if result.outcome is Outcome.GONE:
+            return _deleted_meanwhile("reflections/edit.html", form, reflection=None)
         if result.outcome is Outcome.CONFLICT:
             # Keep what was typed; saving again (at the new version) is the author's choice.
             form.base_version.data = str(result.reflection.version)
@@ -185,18 +234,44 @@ def delete(reflection_id: uuid.UUID):
 def actions():
     open_ = overview.open_actions(current_user)
     closed = paginate(overview.closed_actions(current_user))
-    forms = {r.id: ActionForm(prefix=f"a{r.id.hex}", obj=r) for r in open_ + closed.items}
+    forms = {r.id: _action_form(r) for r in open_ + closed.items}
     return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
+
+
+def _action_form(reflection: Reflection) -> ActionForm:
+    form = ActionForm(prefix=f"a{reflection.id.hex}", obj=reflection)
+    form.base_version.data = str(reflection.version)
+    return form
 
 
 @bp.post("/actions/<uuid:reflection_id>")
 def update_action(reflection_id: uuid.UUID):
+    form = ActionForm(prefix=f"a{reflection_id.hex}")
+    if saving.deleted_by(current_user, reflection_id):
+        return _deleted_meanwhile("reflections/action.html", form, reflection=None)
     reflection = get_reflection(reflection_id, check_author=True)
     if not reflection.next_action:
         abort(404)
-    form = ActionForm(prefix=f"a{reflection.id.hex}")
-    if form.validate_on_submit():
-        saving.record_action(reflection, form.action_status.data, form.action_outcome.data)
-        flash("Action updated.")
-        return redirect(url_for("reflections.actions") + f"#action-{reflection.id}")
+    if not form.validate_on_submit():
+        return render_template("reflections/action.html", reflection=reflection, form=form), 400
+    result = saving.record_action(
+        current_user,
+        reflection,
+        form.action_status.data,
+        form.action_outcome.data or "",
+        _version(form.base_version.data),
+    )
+    match result.outcome:
+        case Outcome.UPDATED | Outcome.UNCHANGED:
+            flash("Action updated.")
+            return redirect(url_for("reflections.actions") + f"#action-{reflection.id}")
+        case Outcome.CONFLICT:
+            # Keep what was typed; sending it again (at the new version) is the author's choice.
+            form.base_version.data = str(result.reflection.version)
+            return render_template(
+                "reflections/action.html", reflection=result.reflection, form=form, conflict=True
+            ), 409
+        case Outcome.GONE:
+            return _deleted_meanwhile("reflections/action.html", form, reflection=None)
+    _show_errors(form, result.errors or {})
     return render_template("reflections/action.html", reflection=reflection, form=form), 400

@@ -78,6 +78,24 @@ def may_link(user: User, meeting_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
+def meeting_set(meeting_id: int) -> int | None:
+    """The set a meeting belongs to, or None when there is no such meeting."""
+    if not 0 < meeting_id <= LARGEST_ID:
+        return None
+    return db.session.scalar(select(Meeting.set_id).where(Meeting.id == meeting_id))
+
+
+def is_candidate(user: User, set_id: int) -> bool:
+    if not 0 < set_id <= LARGEST_ID:
+        return False
+    query = select(Membership.id).where(
+        Membership.user_id == user.id,
+        Membership.set_id == set_id,
+        Membership.role == SetRole.CANDIDATE.value,
+    )
+    return db.session.scalar(query) is not None
+
+
 def members_of_candidate_sets(user: User) -> list[Membership]:
     """Everyone in the sets where `user` is a candidate (`user` too): whom their writing reaches."""
     candidate_sets = select(Membership.set_id).where(

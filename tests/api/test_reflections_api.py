@@ -60,6 +60,7 @@ REFLECTION_KEYS = {
     "action_status",
     "action_outcome",
     "meeting_id",
+    "set_id",
     "visibility",
     "version",
     "created_at",
@@ -180,6 +181,7 @@ def body(**fields) -> dict:
         "action_status": "open",
         "action_outcome": "",
         "meeting_id": None,
+        "set_id": None,
         "visibility": "facilitator",
         "base_version": None,
         **fields,
@@ -400,6 +402,7 @@ def test_reading_one_of_mine(app, world, make, cara):
         "action_status": "open",
         "action_outcome": "",
         "meeting_id": world.glasgow_meeting.id,
+        "set_id": world.glasgow.id,
         "visibility": "set",
         "version": 1,
         "created_at": reflection.created_at.isoformat(),
@@ -489,13 +492,67 @@ def test_creating_with_a_client_chosen_id(app, world, cara):
     assert cara.get(f"/api/v1/reflections/{reflection_id}").json == created
 
 
-def test_a_new_reflection_is_shared_with_the_facilitator_by_default(app, world, cara):
+BODY_FIELDS = list(body())
+
+
+@pytest.mark.parametrize("missing", BODY_FIELDS)
+def test_creating_without_any_one_field_is_422_naming_it(app, cara, missing):
     fields = body()
-    del fields["visibility"], fields["action_status"], fields["action_due"]
+    del fields[missing]
     answer = cara.put(uuid.uuid4(), fields)
-    assert answer.status_code == 201
-    assert (answer.json["visibility"], answer.json["action_status"]) == ("facilitator", "open")
-    assert answer.json["action_due"] is None
+    assert answer.status_code == 422
+    assert answer.json["fields"] == {missing: "Required."}
+    assert reflection_count(app) == 0
+
+
+@pytest.mark.parametrize("missing", BODY_FIELDS)
+def test_an_update_without_any_one_field_is_422_and_changes_nothing(app, cara, missing):
+    """Nothing is reset because it was left out: a PUT is the whole reflection."""
+    reflection_id = uuid.uuid4()
+    cara.put(reflection_id, body(visibility="private"))
+    before = stored(app, reflection_id)
+    fields = body(base_version=1, experience="Changed.", visibility="private")
+    del fields[missing]
+    answer = cara.put(reflection_id, fields)
+    assert answer.status_code == 422
+    assert answer.json["fields"] == {missing: "Required."}
+    after = stored(app, reflection_id)
+    assert (after.version, after.experience, after.visibility) == (
+        before.version,
+        before.experience,
+        "private",
+    )
+
+
+def test_leaving_out_visibility_never_shares_a_private_reflection(app, world, cara):
+    """The review's leak: a PUT without `visibility` made a private reflection readable by the
+    facilitator. Now it is refused and the reflection stays private."""
+    reflection_id = uuid.uuid4()
+    cara.put(reflection_id, body(visibility="private", set_id=world.glasgow.id))
+    fields = body(base_version=1, set_id=world.glasgow.id)
+    del fields["visibility"]
+    assert cara.put(reflection_id, fields).status_code == 422
+    assert stored(app, reflection_id).visibility == "private"
+    assert sign_in(app, world.fran).get(f"/api/v1/reflections/{reflection_id}").status_code == 404
+
+
+def test_every_missing_field_is_named_at_once(app, cara):
+    answer = cara.put(uuid.uuid4(), {"experience": "Only this."})
+    assert answer.status_code == 422
+    assert set(answer.json["fields"]) == set(BODY_FIELDS) - {"experience"}
+
+
+def test_an_unknown_field_is_422_not_ignored(app, cara):
+    answer = cara.put(uuid.uuid4(), body(visibilty="set"))
+    assert answer.status_code == 422
+    assert answer.json["fields"] == {"visibilty": "Unknown field."}
+    assert reflection_count(app) == 0
+
+
+def test_the_document_requires_every_field_of_a_put():
+    write = document()["components"]["schemas"]["ReflectionWrite"]
+    assert set(write["required"]) == set(BODY_FIELDS) == set(write["properties"])
+    assert write["additionalProperties"] is False
 
 
 def test_replaying_a_create_answers_201_again_and_creates_nothing_more(app, world, cara):
@@ -654,13 +711,14 @@ INVALID = [
     ("all three parts empty", {"experience": "", "insight": "", "next_action": ""}, "experience"),
     (
         "all three parts blank",
-        {"experience": " \n", "insight": "\t", "next_action": None},
+        {"experience": " \n", "insight": "\t", "next_action": ""},
         "experience",
     ),
     ("experience too long", {"experience": TOO_LONG}, "experience"),
     ("insight too long", {"insight": TOO_LONG}, "insight"),
     ("next action too long", {"next_action": TOO_LONG}, "next_action"),
     ("outcome too long", {"action_outcome": TOO_LONG}, "action_outcome"),
+    ("null for text", {"next_action": None}, "next_action"),
     ("a number for text", {"experience": 42}, "experience"),
     ("a float for text", {"insight": 1.5}, "insight"),
     ("a list for text", {"next_action": ["a", "b"]}, "next_action"),
@@ -1120,6 +1178,7 @@ def test_the_answer_check_rejects_what_the_document_does_not_promise():
         "action_status": "open",
         "action_outcome": "",
         "meeting_id": None,
+        "set_id": None,
         "visibility": "set",
         "version": 1,
         "created_at": "2031-01-01T10:00:00+00:00",
@@ -1142,3 +1201,78 @@ def test_the_answer_check_rejects_what_the_document_does_not_promise():
     )
     assert schema_errors({"error": "x", "status": 409, "current": None}, conflict) == []
     assert schema_errors({"error": "x", "status": 409, "current": {"id": 1}}, conflict)
+
+
+# --- The audience set: one set, fixed when written ---------------------------------------------
+
+
+def test_a_linked_reflection_reaches_its_meetings_set_filled_in_by_the_server(app, world, cara):
+    answer = cara.put(uuid.uuid4(), body(meeting_id=world.glasgow_meeting.id, set_id=None))
+    assert answer.status_code == 201
+    assert answer.json["set_id"] == world.glasgow.id
+
+
+def test_a_linked_reflection_may_name_its_meetings_set_but_no_other(app, world, make, cara):
+    dundee = make.set("Dundee 2", candidates=[world.cara])
+    named = body(meeting_id=world.glasgow_meeting.id, set_id=world.glasgow.id)
+    assert cara.put(uuid.uuid4(), named).status_code == 201
+    other = body(meeting_id=world.glasgow_meeting.id, set_id=dundee.id)
+    answer = cara.put(uuid.uuid4(), other)
+    assert answer.status_code == 422
+    assert set(answer.json["fields"]) == {"set_id"}
+
+
+def test_an_unlinked_reflection_reaches_the_set_its_author_picks(app, world, make, cara):
+    dundee = make.set("Dundee 2", facilitators=[world.finn], candidates=[world.cara])
+    reflection_id = uuid.uuid4()
+    answer = cara.put(reflection_id, body(set_id=dundee.id))
+    assert answer.status_code == 201
+    assert answer.json["set_id"] == dundee.id
+    url = f"/api/v1/reflections/{reflection_id}"
+    assert sign_in(app, world.finn).get(url).status_code == 200  # Dundee's facilitator
+    assert sign_in(app, world.fran).get(url).status_code == 404  # Glasgow's: not its audience
+
+
+@pytest.mark.parametrize("which", ["not mine", "only facilitated", "no such set", "huge"])
+def test_an_unlinked_reflection_cannot_name_a_set_where_its_author_is_no_candidate(
+    app, world, make, cara, which
+):
+    facilitated = make.set("Dundee 2", facilitators=[world.cara])
+    set_id = {
+        "not mine": world.leeds.id,
+        "only facilitated": facilitated.id,
+        "no such set": 999_999,
+        "huge": 2**40,
+    }[which]
+    answer = cara.put(uuid.uuid4(), body(set_id=set_id))
+    assert answer.status_code == 422
+    assert set(answer.json["fields"]) == {"set_id"}
+    assert reflection_count(app) == 0
+
+
+def test_with_no_set_it_reaches_its_author_alone(app, world, cara):
+    reflection_id = uuid.uuid4()
+    assert cara.put(reflection_id, body(visibility="set", set_id=None)).status_code == 201
+    for person in (world.fran, world.cal):
+        url = f"/api/v1/reflections/{reflection_id}"
+        assert sign_in(app, person).get(url).status_code == 404
+
+
+# --- updated_since at the edges of time ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("since", "listed"),
+    [
+        ("0001-01-01T00:00:00+14:00", True),  # before the first moment Python holds in UTC
+        ("0001-01-01T00:00:00Z", True),
+        ("9999-12-31T23:59:59-14:00", False),  # after the last
+        ("9999-12-31T23:59:59.999999+00:00", False),
+    ],
+)
+def test_updated_since_at_the_edges_of_time_answers_all_or_nothing(cara, since, listed):
+    reflection_id = uuid.uuid4()
+    cara.put(reflection_id, body())
+    answer = cara.get("/api/v1/reflections", query_string={"updated_since": since})
+    assert answer.status_code == 200
+    assert [r["id"] for r in answer.json["reflections"]] == ([str(reflection_id)] if listed else [])

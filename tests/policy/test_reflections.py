@@ -29,6 +29,7 @@ from journal.models import (
     Criterion,
     Enrolment,
     Framework,
+    LearningSet,
     Meeting,
     Membership,
     Reflection,
@@ -58,37 +59,23 @@ READ = {
 # Editing and deleting: the author alone, whatever the visibility.
 CHANGE = {"author"}
 
-# Who plays each role. The author is a candidate in two sets, A and B. A reflection linked to a
-# meeting of A is in A's scope only; an unlinked one is in the scope of every set in which its
-# author is a candidate (A and B).
-CAST = {
-    "linked": [
-        ("author", "author"),
-        ("other candidate, same set", "candidate_a"),
-        ("facilitator of that set", "facilitator_a"),
-        ("facilitator elsewhere", "facilitator_b"),  # of the author's other set
-        ("facilitator elsewhere", "facilitator_c"),
-        ("candidate elsewhere", "candidate_b"),  # the author's fellow in their other set
-        ("candidate elsewhere", "candidate_c"),
-        ("assigned assessor", "assessor"),
-        ("other assessor", "other_assessor"),
-        ("admin", "admin"),
-        ("anonymous", None),
-    ],
-    "unlinked": [
-        ("author", "author"),
-        ("other candidate, same set", "candidate_a"),
-        ("other candidate, same set", "candidate_b"),
-        ("facilitator of that set", "facilitator_a"),
-        ("facilitator of that set", "facilitator_b"),
-        ("facilitator elsewhere", "facilitator_c"),
-        ("candidate elsewhere", "candidate_c"),
-        ("assigned assessor", "assessor"),
-        ("other assessor", "other_assessor"),
-        ("admin", "admin"),
-        ("anonymous", None),
-    ],
-}
+# Who plays each role. The author is a candidate in two sets, A and B. A reflection reaches one
+# set, its audience set, fixed when it is saved: a meeting of A's set when linked, and A, as the
+# author picked on the form, when unlinked. Being the author's fellow in B gives nothing.
+_CAST = [
+    ("author", "author"),
+    ("other candidate, same set", "candidate_a"),
+    ("facilitator of that set", "facilitator_a"),
+    ("facilitator elsewhere", "facilitator_b"),  # of the author's other set
+    ("facilitator elsewhere", "facilitator_c"),
+    ("candidate elsewhere", "candidate_b"),  # the author's fellow in their other set
+    ("candidate elsewhere", "candidate_c"),
+    ("assigned assessor", "assessor"),
+    ("other assessor", "other_assessor"),
+    ("admin", "admin"),
+    ("anonymous", None),
+]
+CAST = {"linked": _CAST, "unlinked": _CAST}
 
 OK, FORBIDDEN, NOT_FOUND, SIGN_IN = "ok", "403", "404", "sign in"
 
@@ -132,6 +119,7 @@ class World:
     people: dict[str, User]
     sets: dict[str, int]
     meeting: Meeting  # a recent meeting of set A
+    learning_set_a: LearningSet
     # Two reflections with the same author and audience: pages act on the first, the API on
     # the second, so that a delete through one leaves the other to try.
     reflection: Reflection | None = None
@@ -164,13 +152,14 @@ def build_world(app: Flask, make: Factory, visibility: str | None, linked: bool 
     )
     set_c = make.set(facilitators=[people["facilitator_c"]], candidates=[people["candidate_c"]])
     meeting = make.meeting(set_a, days=-3)
-    world = World(people, {"A": set_a.id, "B": set_b.id, "C": set_c.id}, meeting)
+    world = World(people, {"A": set_a.id, "B": set_b.id, "C": set_c.id}, meeting, set_a)
     if visibility is not None:
         world.reflection, world.twin = (
             make.reflection(
                 people["author"],
                 meeting if linked else None,
                 visibility,
+                learning_set=set_a,
                 experience=f"Experience {uuid.uuid4().hex} of the author.",
             )
             for _ in range(2)
@@ -213,6 +202,22 @@ def sign_in(client: FlaskClient, user: User | None, password: str = PASSWORD) ->
 
 
 # The matrix through HTTP -------------------------------------------------------------------
+
+
+def api_body(reflection: Reflection) -> dict:
+    """Every writable field of a PUT, as the reflection holds it."""
+    return {
+        "experience": reflection.experience,
+        "insight": reflection.insight,
+        "next_action": reflection.next_action,
+        "action_due": reflection.action_due.isoformat() if reflection.action_due else None,
+        "action_status": reflection.action_status,
+        "action_outcome": reflection.action_outcome,
+        "meeting_id": reflection.meeting_id,
+        "set_id": reflection.set_id,
+        "visibility": reflection.visibility,
+        "base_version": reflection.version,
+    }
 
 
 def assert_page(response, outcome: str, secret: str, ok_status: int = 200) -> None:
@@ -267,14 +272,14 @@ def test_reflection_matrix(app, client, make, scope, role, person, visibility, a
             "action_due": "",
             "visibility": visibility,
             "meeting_id": str(page.meeting_id or ""),
+            "set_id": str(page.set_id),
             "base_version": "1",
         }
         response = client.post(f"/reflections/{page.id}/edit", data=form)
         assert_page(response, outcome, secret, ok_status=302)
         body = {
+            **api_body(twin),
             "experience": "Rewritten through the API.",
-            "visibility": visibility,
-            "meeting_id": twin.meeting_id,
             "base_version": 1,
         }
         response = client.put(f"/api/v1/reflections/{twin.id}", json=body, headers=api_headers)
@@ -364,7 +369,10 @@ def library(app, make) -> Library:
     for visibility in VISIBILITIES:
         for linked in (True, False):
             by_key[visibility, linked] = make.reflection(
-                world.people["author"], world.meeting if linked else None, visibility
+                world.people["author"],
+                world.meeting if linked else None,
+                visibility,
+                learning_set=world.learning_set_a,
             ).id
     return Library(world, by_key)
 
@@ -406,18 +414,18 @@ def test_readable_reflections_is_what_the_matrix_allows(app, library, person):
 @pytest.mark.parametrize(
     ("person", "through", "expected_keys"),
     [
-        # A's facilitator reads the linked and unlinked shared ones through A.
+        # A's facilitator reads the linked and unlinked shared ones through A, their audience.
         (
             "facilitator_a",
             "A",
             {("facilitator", True), ("set", True), ("facilitator", False), ("set", False)},
         ),
-        # B's facilitator reads only the unlinked ones (the author is a candidate in B too) ...
-        ("facilitator_b", "B", {("facilitator", False), ("set", False)}),
+        # B's facilitator reads none: the author is a candidate in B too, but wrote for A ...
+        ("facilitator_b", "B", set()),
         # ... and nothing through a set they do not belong to.
         ("facilitator_b", "A", set()),
         ("candidate_a", "A", {("set", True), ("set", False)}),
-        ("candidate_b", "B", {("set", False)}),
+        ("candidate_b", "B", set()),
         ("candidate_b", "A", set()),
         ("facilitator_c", "C", set()),
         # The author's own reflections are never "shared with" the author.
@@ -480,15 +488,15 @@ def spec_says_may_read(user: User, reflection: Reflection, memberships: list[Mem
         return True
     if reflection.visibility == Visibility.PRIVATE:
         return False
-    if reflection.meeting_id is not None:
-        scope = {reflection.meeting.set_id}
-    else:
-        scope = {
-            m.set_id
-            for m in memberships
-            if m.user_id == reflection.author_id and m.role == SetRole.CANDIDATE
-        }
-    roles = {m.role for m in memberships if m.user_id == user.id and m.set_id in scope}
+    author_still_there = any(
+        m.user_id == reflection.author_id
+        and m.set_id == reflection.set_id
+        and m.role == SetRole.CANDIDATE
+        for m in memberships
+    )
+    if not author_still_there:
+        return False
+    roles = {m.role for m in memberships if m.user_id == user.id and m.set_id == reflection.set_id}
     if SetRole.FACILITATOR in roles and reflection.visibility in (
         Visibility.FACILITATOR,
         Visibility.SET,

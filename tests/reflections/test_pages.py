@@ -367,8 +367,10 @@ def write(
     **fields,
 ) -> Reflection:
     """A reflection by `author` (a name in the world), written `hours` ago, linked to `meeting`
-    (one of the world's by name, or any)."""
+    (one of the world's by name, or any); unlinked, it reaches the author's one set, as the form
+    chooses for a candidate in one set."""
     fields.setdefault("experience", f"{author} wrote this ({visibility}) {uuid.uuid4().hex[:8]}.")
+    fields.setdefault("learning_set", world.leeds if author == "lee" else world.glasgow)
     return make.reflection(
         getattr(world, author),
         world.meeting(meeting),
@@ -571,7 +573,8 @@ def test_a_facilitator_sees_what_was_shared_newest_first_with_author_meeting_and
     ]
     # The audience in plain words: who reads it, through which set.
     assert "everyone in Glasgow 3" in shown[0].audience
-    assert "facilitators of Cy Candidate's sets" in shown[1].audience
+    # Unlinked, it names its audience set, chosen when it was written.
+    assert "facilitators of Glasgow 3" in shown[1].audience
     assert "facilitators of Glasgow 3" in shown[2].audience
     assert "Cara Candidate" in shown[2].audience
     for card, reflection in zip(shown, (cals, cys, caras), strict=True):
@@ -778,6 +781,7 @@ def _add_history(app: Flask, world: World, meetings: int = 40, reflections: int 
                     id=uuid.uuid4(),
                     author_id=authors[i % 3].id,
                     meeting_id=held[i % meetings].id if i % 7 else None,
+                    set_id=world.glasgow.id,
                     experience=f"History {i}.",
                     next_action=f"Action {i}." if i % 5 else "",
                     action_due=date.today() + timedelta(days=i % 30) if i % 4 else None,
@@ -873,7 +877,8 @@ def filterable(world, make) -> dict[str, object]:
 # filter (names of ids in `filterable`) -> Cara's reflections listed, newest first
 FILTERS = [
     ({}, ["glasgow-last", "unlinked", "dundee", "glasgow-earlier"]),
-    ({"set_id": "glasgow"}, ["glasgow-last", "glasgow-earlier"]),
+    # By audience set: the unlinked one was written for Glasgow 3.
+    ({"set_id": "glasgow"}, ["glasgow-last", "unlinked", "glasgow-earlier"]),
     ({"set_id": "dundee-set"}, ["dundee"]),
     ({"set_id": "leeds"}, []),  # a set that is not hers
     ({"meeting_id": "last"}, ["glasgow-last"]),

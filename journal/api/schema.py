@@ -1,0 +1,91 @@
+"""The one serialisation of a reflection for the API: a strict load and one dump.
+
+`load` takes exactly SPEC.md's PUT body. Every writable field is required: a field left out is
+a 422 naming it, never a silent reset to a default (that once widened a private reflection's
+audience). Unknown fields are refused too, so a typo is not silently ignored.
+"""
+
+import re
+from datetime import date
+from typing import Any
+
+from ..models import LARGEST_ID, ActionStatus, Reflection, Visibility
+from ..reflections.saving import WRITABLE_FIELDS, ReflectionInput
+
+TEXTS = ("experience", "insight", "next_action", "action_outcome")
+CHOICES = {"visibility": Visibility, "action_status": ActionStatus}
+BODY_FIELDS = (*WRITABLE_FIELDS, "base_version")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def dump(reflection: Reflection) -> dict[str, Any]:
+    return {
+        "id": str(reflection.id),
+        "author_id": reflection.author_id,
+        "experience": reflection.experience,
+        "insight": reflection.insight,
+        "next_action": reflection.next_action,
+        "action_due": reflection.action_due.isoformat() if reflection.action_due else None,
+        "action_status": reflection.action_status,
+        "action_outcome": reflection.action_outcome,
+        "meeting_id": reflection.meeting_id,
+        "set_id": reflection.set_id,
+        "visibility": reflection.visibility,
+        "version": reflection.version,
+        "created_at": reflection.created_at.isoformat(),
+        "updated_at": reflection.updated_at.isoformat(),
+    }
+
+
+def load(body: dict[str, Any]) -> tuple[ReflectionInput, int | None, dict[str, str]]:
+    """The input and base version in `body`, and a message per field that is wrong.
+
+    Types only; the rules (lengths, meetings, sets, at least one part) live in saving.validate.
+    """
+    errors = {name: "Required." for name in BODY_FIELDS if name not in body}
+    errors.update({name: "Unknown field." for name in body if name not in BODY_FIELDS})
+    values: dict[str, Any] = {}
+    for name in BODY_FIELDS:
+        if name not in body:
+            continue
+        value, problem = _parse(name, body[name])
+        if problem is None:
+            values[name] = value
+        else:
+            errors[name] = problem
+    if errors:
+        return ReflectionInput(), None, errors
+    base_version = values.pop("base_version")
+    return ReflectionInput(**values), base_version, {}
+
+
+def _parse(name: str, value: object) -> tuple[Any, str | None]:
+    if name in TEXTS:
+        return (value, None) if isinstance(value, str) else (None, "Must be text.")
+    if name in CHOICES:
+        allowed = [choice.value for choice in CHOICES[name]]
+        # A list or object is not hashable, so test the type before membership.
+        if isinstance(value, str) and value in allowed:
+            return value, None
+        return None, f"Must be one of {', '.join(allowed)}."
+    if name == "action_due":
+        due = _parse_date(value)
+        if value is not None and due is None:
+            return None, "Must be a date (YYYY-MM-DD) or null."
+        return due, None
+    # meeting_id, set_id, base_version
+    if value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LARGEST_ID
+    ):
+        return value, None
+    return None, "Must be a positive whole number or null."
+
+
+def _parse_date(value: object) -> date | None:
+    # Only YYYY-MM-DD, as documented; fromisoformat alone also takes 20240105 and 2024-W01-5.
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
