@@ -30,6 +30,10 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
+    # A browser that has signed in to an account guesses at it from a pool of its own
+    # (auth/throttle.py); the cookie saying so lasts this long from the last sign-in.
+    "DEVICE_COOKIE_NAME": "device",
+    "DEVICE_COOKIE_DURATION": timedelta(days=180),
     "INVITATION_LIFETIME": timedelta(days=7),
     "PAGE_SIZE": 20,
     "TIMEZONE": "Europe/London",

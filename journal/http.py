@@ -40,5 +40,8 @@ def paginate(query: Select) -> Pagination:
 class IdConverter(IntegerConverter):
     """`<id:name>` in a route: a positive whole number a row can have, else 404."""
 
+    # ASCII digits only: Werkzeug's \d+ also matches "٣", which int() reads as 3.
+    regex = r"[0-9]+"
+
     def __init__(self, map, **kwargs) -> None:
         super().__init__(map, min=1, max=LARGEST_ID, **kwargs)

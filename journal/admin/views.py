@@ -124,10 +124,11 @@ def revoke_invitation(invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         abort(404)
+    accounts.revoke_invitation(invitation, current_user)
+    # Committing also reloads the row: the invitee may have used the link a moment ago.
+    db.session.commit()
     if invitation.used_at is not None:
         flash(f"The invitation for {invitation.email} was already used; it cannot be withdrawn.")
-        return redirect(url_for("admin.invitations"))
-    accounts.revoke_invitation(invitation, current_user)
-    db.session.commit()
-    flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.")
+    else:
+        flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.")
     return redirect(url_for("admin.invitations"))

@@ -9,11 +9,14 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..extensions import db
 from ..models import Invitation, InvitationRole, LearningSet, Membership, User, utcnow
+from ..text import unstorable
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -60,7 +63,12 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    email = normalise_email(email)
+    # Also called with a form's email before the form is checked (the throttle's key): an
+    # address no account can have is nobody's, not a query (PostgreSQL refuses a NUL: a 500).
+    if len(email) > User.email.type.length or unstorable(email) is not None:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -111,10 +119,14 @@ def remove_user(user: User) -> None:
 
 
 def create_user(email: str, name: str, password: str, is_admin: bool = False) -> User:
+    return _add_user(email, name, hash_password(password), is_admin)
+
+
+def _add_user(email: str, name: str, password_hash: str, is_admin: bool = False) -> User:
     user = User(
         email=normalise_email(email),
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         is_admin=is_admin,
         session_token=new_session_token(),
     )
@@ -169,15 +181,68 @@ def open_invitation(token: str, now: datetime | None = None) -> Invitation | Non
     return invitation
 
 
-def revoke_invitation(invitation: Invitation, revoked_by: User | None) -> None:
-    """Withdraw an unused invitation: its link stops working."""
-    if invitation.used_at is None and invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        audit.record(revoked_by, "invitation.revoked", "invitation", invitation.id)
+def _settle(invitation: Invitation, column: str, now: datetime, *, unexpired: bool) -> bool:
+    """Set the invitation's `used_at` or `revoked_at` if it is still neither used nor withdrawn
+    (nor expired, when `unexpired`: using needs that, withdrawing does not); True when this
+    request did it.
+
+    One conditional UPDATE, not a check then a write: on PostgreSQL a second request waits for
+    the first one's row lock and then finds the row settled; on SQLite writers take turns. So of
+    two requests with one link (or a use and a withdrawal) at the same moment, exactly one wins.
+    """
+    still_open = [Invitation.used_at.is_(None), Invitation.revoked_at.is_(None)]
+    if unexpired:
+        still_open.append(Invitation.expires_at > now)
+    settled = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, *still_open)
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+    if settled.rowcount != 1:
+        return False
+    set_committed_value(invitation, column, now)  # what the row now holds, without a 2nd UPDATE
+    return True
 
 
-def accept_invitation(invitation: Invitation, user: User) -> None:
-    """Give `user` what the invitation grants, and use it up."""
+def revoke_invitation(invitation: Invitation, revoked_by: User | None) -> bool:
+    """Withdraw an unused invitation: its link stops working. False if it was already used or
+    withdrawn, even a moment ago by another request."""
+    if not _settle(invitation, "revoked_at", utcnow(), unexpired=False):
+        return False
+    audit.record(revoked_by, "invitation.revoked", "invitation", invitation.id)
+    return True
+
+
+def join_by_invitation(invitation: Invitation, name: str, password: str) -> User | None:
+    """The invited person's new account, with what the invitation grants, the invitation used up.
+
+    None when another request used the invitation, or made an account for its address, first:
+    the caller then rolls back and nothing of this request is kept (its password included).
+    """
+    password_hash = hash_password(password)  # before claiming: SQLite's write lock stays short
+    if not _settle(invitation, "used_at", utcnow(), unexpired=True):
+        return None
+    try:
+        user = _add_user(invitation.email, name, password_hash)
+    except IntegrityError:
+        # Another invitation to the same address made its account a moment ago.
+        return None
+    _grant(invitation, user)
+    return user
+
+
+def accept_invitation(invitation: Invitation, user: User) -> bool:
+    """Give an existing account what the invitation grants, and use it up; False (nothing
+    given) if another request used it first."""
+    if not _settle(invitation, "used_at", utcnow(), unexpired=True):
+        return False
+    _grant(invitation, user)
+    return True
+
+
+def _grant(invitation: Invitation, user: User) -> None:
+    """What a claimed invitation gives: admin rights, or its role in its set."""
     if invitation.role == InvitationRole.ADMIN:
         user.is_admin = True
     elif invitation.set_id is not None:
@@ -192,7 +257,6 @@ def accept_invitation(invitation: Invitation, user: User) -> None:
         membership.role = invitation.role
         db.session.flush()
         audit.record(user, "membership.joined", "membership", membership.id, role=invitation.role)
-    invitation.used_at = utcnow()
     audit.record(user, "invitation.used", "invitation", invitation.id)
 
 

@@ -21,7 +21,7 @@ from ..extensions import db, login_manager
 from ..forms import ConfirmForm
 from ..models import User
 from ..sets.meetings import memberships_of
-from . import accounts
+from . import accounts, throttle
 from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -70,7 +70,9 @@ def login():
             # Without "remember", the cookie lasts as long as the browser session (and at most
             # PERMANENT_SESSION_LIFETIME, which Flask enforces on every cookie it reads).
             login_user(user, remember=form.remember.data)
+            throttle.trust_this_device(user)
             return redirect(safe_next(request.args.get("next")) or url_for("reflections.home"))
+        throttle.record_wrong_password()
         # One message for an unknown address and a wrong password: neither is revealed.
         form.password.errors = ["That email and password do not match an account."]
     form.password.data = ""
@@ -102,10 +104,15 @@ def account():
         )
         if problem is None:
             db.session.commit()
-            _sign_in_again(current_user)
+            # The User itself: signed in again as the proxy, current_user would point at itself.
+            _sign_in_again(current_user._get_current_object())
             flash("Password changed. Every other device is now signed out.")
             return redirect(url_for("auth.account"))
-        field = form.current_password if problem.startswith("That is not") else form.password
+        # Only a wrong current password is a guess; a refused new one is the owner choosing.
+        wrong_current = problem.startswith("That is not")
+        if wrong_current:
+            throttle.record_wrong_password()
+        field = form.current_password if wrong_current else form.password
         field.errors = [problem]
     status = 400 if request.method == "POST" else 200
     memberships = memberships_of(current_user)
@@ -118,17 +125,14 @@ def _sign_in_again(user: User) -> None:
     remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
     session.clear()
     login_user(user, remember=remembered)
+    throttle.trust_this_device(user)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     invitation = accounts.open_invitation(token)
     if invitation is None:
-        return error_response(
-            404,
-            "This invitation link is not valid: it may have been used,"
-            " withdrawn or have expired. Ask your administrator for a new one.",
-        )
+        return _invalid_invitation()
     existing = accounts.find_user(invitation.email)
     if existing is not None:
         return _join_with_account(invitation, existing)
@@ -136,16 +140,37 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         problem = accounts.password_problem(form.password.data, invitation.email)
         if problem is None:
-            user = accounts.create_user(invitation.email, form.name.data, form.password.data)
-            accounts.accept_invitation(invitation, user)
+            user = accounts.join_by_invitation(invitation, form.name.data, form.password.data)
+            if user is None:
+                return _invitation_taken(token)
             db.session.commit()
             session.clear()
             login_user(user)
+            throttle.trust_this_device(user)
             flash(f"Welcome, {user.name}. Your account is ready.")
             return redirect(url_for("reflections.home"))
         form.password.errors = [problem]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/invitation.html", form=form, invitation=invitation), status
+
+
+def _invalid_invitation():
+    return error_response(
+        404,
+        "This invitation link is not valid: it may have been used,"
+        " withdrawn or have expired. Ask your administrator for a new one.",
+    )
+
+
+def _invitation_taken(token: str):
+    """Another request used this link, or made an account for its address, a moment before this
+    one: keep nothing of this one and answer as if it had come second."""
+    db.session.rollback()
+    invitation = accounts.open_invitation(token)
+    user = accounts.find_user(invitation.email) if invitation is not None else None
+    if user is None:
+        return _invalid_invitation()
+    return _join_with_account(invitation, user)
 
 
 def _join_with_account(invitation, user: User):
@@ -156,7 +181,10 @@ def _join_with_account(invitation, user: User):
         )
     form = ConfirmForm()
     if form.validate_on_submit():
-        accounts.accept_invitation(invitation, user)
+        if not accounts.accept_invitation(invitation, user):
+            # Used (this same form sent twice at once?), withdrawn or expired a moment ago.
+            db.session.rollback()
+            return _invalid_invitation()
         db.session.commit()
         flash("Invitation accepted.")
         return redirect(url_for("reflections.home"))

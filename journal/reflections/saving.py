@@ -210,8 +210,9 @@ def delete(author: User, reflection: Reflection) -> None:
     the versioned DELETE then matches and a concurrent save waits for it. SQLite locks no rows,
     so there another request may still get in between: then read again and decide again.
     """
+    reflection_id = reflection.id  # read once: after a rollback the object may be gone
     for attempt in range(DELETE_ATTEMPTS):
-        current = _locked(reflection.id)
+        current = _locked(reflection_id)
         if current is None:
             return  # a simultaneous request of the author's deleted it already
         db.session.add(

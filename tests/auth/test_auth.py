@@ -386,8 +386,11 @@ def test_repeated_failures_for_one_account_are_refused(app, person, small_limits
 
 
 def test_wrong_current_passwords_count_against_the_account_too(app, person, small_limits):
-    thief = at_address(app, "10.0.0.4")
-    sign_in(thief, person.email)  # with a session, but not the password
+    owner = at_address(app, "10.0.0.3")
+    sign_in(owner, person.email)
+    # A copied session, but not the password, nor the owner's device cookie.
+    thief = client_with_cookies(app, session=owner.get_cookie("session").value)
+    thief.environ_base["REMOTE_ADDR"] = "10.0.0.4"
 
     guesses = [change_password(thief, f"guess-{n}", NEW_PASSWORD).status_code for n in range(3)]
 
