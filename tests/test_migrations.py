@@ -1,14 +1,16 @@
 """The Alembic migrations build exactly the schema the models describe, on every database."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, insert, inspect, select, text
 
 from journal.extensions import db
+from journal.models import LearningSet, Meeting, Membership, Reflection, User
 from tests.helpers import TEST_DATABASE_URL, make_app
 
 
@@ -47,3 +49,84 @@ def test_migrations_downgrade_to_nothing(empty_database_url):
         tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert tables == set()
+
+
+def test_the_audience_set_migration_gives_each_reflection_at_most_one_set(empty_database_url):
+    """0002 fills in `set_id`: a linked reflection gets its meeting's set; an unlinked one the
+    set its author was a candidate in, only when there was exactly one (never guessed, and so
+    never wider than before); a candidate nowhere, none."""
+    now = datetime.now(UTC)
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            people = {"one": 1, "two": 2, "none": 3}
+            for name, user_id in people.items():
+                connection.execute(
+                    insert(User.__table__).values(
+                        id=user_id,
+                        email=f"{name}@example.org",
+                        name=name,
+                        password_hash="x",
+                        is_admin=False,
+                        session_token=name,
+                        created_at=now,
+                    )
+                )
+            for set_id in (10, 20):
+                connection.execute(
+                    insert(LearningSet.__table__).values(
+                        id=set_id, name=f"Set {set_id}", programme="", created_at=now
+                    )
+                )
+            for user_id, set_id, role in (
+                (1, 10, "candidate"),
+                (2, 10, "candidate"),
+                (2, 20, "candidate"),
+                (3, 20, "facilitator"),
+            ):
+                connection.execute(
+                    insert(Membership.__table__).values(
+                        set_id=set_id, user_id=user_id, role=role, created_at=now
+                    )
+                )
+            connection.execute(
+                insert(Meeting.__table__).values(
+                    id=100, set_id=20, starts_at=now, location="", agenda="", created_at=now
+                )
+            )
+            rows = {
+                "linked": (2, 100),
+                "unlinked, one set": (1, None),
+                "unlinked, two sets": (2, None),
+                "unlinked, candidate nowhere": (3, None),
+            }
+            ids = {}
+            for key, (author_id, meeting_id) in rows.items():
+                ids[key] = uuid.uuid4()
+                connection.execute(
+                    insert(Reflection.__table__).values(
+                        id=ids[key],
+                        author_id=author_id,
+                        meeting_id=meeting_id,
+                        experience=key,
+                        visibility="set",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            found = {
+                key: connection.scalar(
+                    select(Reflection.set_id).where(Reflection.id == reflection_id)
+                )
+                for key, reflection_id in ids.items()
+            }
+        db.engine.dispose()
+    assert found == {
+        "linked": 20,
+        "unlinked, one set": 10,
+        "unlinked, two sets": None,
+        "unlinked, candidate nowhere": None,
+    }
