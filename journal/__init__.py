@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter = new_limiter()
     limiter.init_app(app)
+    # Held here too: Flask-Limiter keeps only a weak reference when RATELIMIT_ENABLED is false,
+    # and the views it wraps then fail once it is collected.
+    app.extensions["password_limiter"] = limiter
     login_manager.init_app(app)
 
     from . import cli, errors, http, security, templating

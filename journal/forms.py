@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 
+from .http import positive_id
 from .text import unstorable
 
 
@@ -19,8 +20,12 @@ class Form(FlaskForm):
         return valid
 
 
-def optional_int(value: str | int | None) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
+def optional_id(value: str | int | None) -> int | None:
+    """A row's id from a select, or None for none; ValueError (a form error) for what no row can
+    have: a number past LARGEST_ID (a 500 on both databases), "-1", " 7", "٣"."""
+    if value in (None, "", "None"):
+        return None
+    return positive_id(str(value))
 
 
 def strip(value: str | None) -> str | None:

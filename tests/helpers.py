@@ -10,6 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from journal import create_app
+from journal.api import schema
+from journal.models import Reflection
+from journal.reflections.saving import WRITABLE_FIELDS
 
 from .factories import NEW_PASSWORD, PASSWORD
 
@@ -103,3 +106,10 @@ def accept(
             "confirm": password if confirm is None else confirm,
         },
     )
+
+
+def put_body(reflection: Reflection, **changes) -> dict:
+    """A PUT body holding every writable field as `reflection` has it, at its version."""
+    dumped = schema.dump(reflection)
+    fields = {name: dumped[name] for name in WRITABLE_FIELDS}
+    return {**fields, "base_version": reflection.version, **changes}

@@ -1,5 +1,6 @@
 """Configuration: what the environment says, a secret key that is never missing by accident."""
 
+import gc
 import os
 import stat
 
@@ -7,6 +8,8 @@ import pytest
 from flask import Flask
 
 from journal import create_app
+from journal.extensions import db
+from tests.helpers import csrf_token_of, make_app
 
 HOST_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL")
 
@@ -170,3 +173,19 @@ def test_sensible_limits_are_set(instance):
     assert 0 < config["MAX_CONTENT_LENGTH"] <= 10 * 1024 * 1024
     assert config["WTF_CSRF_TIME_LIMIT"] is None
     assert config["REMEMBER_COOKIE_DURATION"].days == 30
+
+
+def test_sign_in_works_with_rate_limiting_switched_off(tmp_path):
+    """Flask-Limiter holds a disabled limiter only weakly; once Python collects it, every view
+    it wraps used to answer 500 (found by tests/fuzz)."""
+    app = make_app(f"sqlite:///{tmp_path / 'journal.sqlite'}", RATELIMIT_ENABLED=False)
+    with app.app_context():
+        db.create_all()
+    gc.collect()
+    client = app.test_client()
+    token = csrf_token_of(client.get("/login").text)
+    answer = client.post(
+        "/login",
+        data={"email": "nobody@example.org", "password": "wrong-password", "csrf_token": token},
+    )
+    assert answer.status_code == 400

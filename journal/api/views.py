@@ -104,10 +104,19 @@ def get_one(reflection_id: str):
     return jsonify(schema.dump(get_reflection(_parse_id(reflection_id))))
 
 
+def _json_body() -> object:
+    """The request's JSON, or None when it is not JSON at all."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        # Nested deeper than Python's parser goes ("[" * 1000 is 1 KB): not a reflection either.
+        return None
+
+
 @bp.put("/reflections/<reflection_id>")
 def put(reflection_id: str):
     reflection_uuid = _parse_id(reflection_id)
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         return error_response(422, "Send a JSON object.", fields={})
     data, base_version, errors = schema.load(body)

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from ..forms import Form, optional_int
+from ..forms import Form, optional_id
 from ..models import TEXT_LIMIT, ActionStatus, Visibility
 
 VISIBILITY_CHOICES = [
@@ -30,12 +30,12 @@ STATUS_CHOICES = [
 
 
 class ReflectionForm(Form):
-    meeting_id = SelectField("Meeting", coerce=optional_int, validate_choice=False)
+    meeting_id = SelectField("Meeting", coerce=optional_id, validate_choice=False)
     set_id = SelectField(
         "Set",
         description="The one set this reflection may reach. Linked to a meeting, it is that"
         " meeting's set.",
-        coerce=optional_int,
+        coerce=optional_id,
         validate_choice=False,
     )
     experience = TextAreaField(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..extensions import db
-from ..forms import ConfirmForm, Form, optional_int
+from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
 from ..models import LearningSet, Reflection, SetRole
 from ..policy import can_edit, get_reflection, reaches_its_set
@@ -93,7 +93,7 @@ def _reflection_form(
     form.set_id.choices = _set_choices(keep=keep_set)
     if form.set_id.data is None and not form.is_submitted() and "obj" not in kwargs:
         # A candidate in one set gets that one; in several, the first until they pick.
-        form.set_id.data = optional_int(form.set_id.choices[0].value)
+        form.set_id.data = optional_id(form.set_id.choices[0].value)
     form.visibility.description = readers(members_of_candidate_sets(current_user), current_user)
     return form
 

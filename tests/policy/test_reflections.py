@@ -39,7 +39,7 @@ from journal.models import (
     Visibility,
 )
 from tests.factories import PASSWORD, Factory, stored
-from tests.helpers import csrf_token_of
+from tests.helpers import csrf_token_of, put_body
 
 VISIBILITIES = ("private", "facilitator", "set")
 
@@ -204,22 +204,6 @@ def sign_in(client: FlaskClient, user: User | None, password: str = PASSWORD) ->
 # The matrix through HTTP -------------------------------------------------------------------
 
 
-def api_body(reflection: Reflection) -> dict:
-    """Every writable field of a PUT, as the reflection holds it."""
-    return {
-        "experience": reflection.experience,
-        "insight": reflection.insight,
-        "next_action": reflection.next_action,
-        "action_due": reflection.action_due.isoformat() if reflection.action_due else None,
-        "action_status": reflection.action_status,
-        "action_outcome": reflection.action_outcome,
-        "meeting_id": reflection.meeting_id,
-        "set_id": reflection.set_id,
-        "visibility": reflection.visibility,
-        "base_version": reflection.version,
-    }
-
-
 def assert_page(response, outcome: str, secret: str, ok_status: int = 200) -> None:
     if outcome == SIGN_IN:
         assert response.status_code == 302
@@ -278,7 +262,7 @@ def test_reflection_matrix(app, client, make, scope, role, person, visibility, a
         response = client.post(f"/reflections/{page.id}/edit", data=form)
         assert_page(response, outcome, secret, ok_status=302)
         body = {
-            **api_body(twin),
+            **put_body(twin),
             "experience": "Rewritten through the API.",
             "base_version": 1,
         }

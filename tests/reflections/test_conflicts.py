@@ -19,7 +19,7 @@ from journal.extensions import db
 from journal.models import Reflection, ReflectionTombstone
 from journal.reflections import saving
 from tests.factories import PASSWORD, Factory, stored
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, put_body
 
 
 class Device:
@@ -40,21 +40,10 @@ class Device:
         )
 
     def put(self, reflection: Reflection, **changes):
-        body = {
-            "experience": reflection.experience,
-            "insight": reflection.insight,
-            "next_action": reflection.next_action,
-            "action_due": reflection.action_due.isoformat() if reflection.action_due else None,
-            "action_status": reflection.action_status,
-            "action_outcome": reflection.action_outcome,
-            "meeting_id": reflection.meeting_id,
-            "set_id": reflection.set_id,
-            "visibility": reflection.visibility,
-            "base_version": reflection.version,
-            **changes,
-        }
         return self.client.put(
-            f"/api/v1/reflections/{reflection.id}", json=body, headers={"X-CSRFToken": self.token}
+            f"/api/v1/reflections/{reflection.id}",
+            json=put_body(reflection, **changes),
+            headers={"X-CSRFToken": self.token},
         )
 
 

@@ -1,0 +1,411 @@
+"""Every form, fuzzed: whatever is posted, the answer is never a server error.
+
+Every route that accepts POST outside /api/ (read from `app.url_map`) has a target below that
+says who posts to it and which values are valid there; `test_every_form_is_fuzzed` fails for a
+new route until it has one. Each post signs in as needed and sends a valid CSRF token first, so
+the fuzz reaches the view; the fields are those the form's class declares (a new field is fuzzed
+without touching this file). For each form, `test_no_form_input_answers_a_server_error` runs:
+
+- a sweep: every field in turn missing or holding each of SWEEP_VALUES (NUL, huge numbers,
+  Unicode digits, impossible dates, text past the limit, bytes that are not UTF-8), every other
+  field valid, so that one bad value reaches the deepest code it can. Deterministic.
+- then Hypothesis, at random: each field valid, missing, any text (NUL, very long, any script)
+  or any bytes; repeated and unknown fields; raw bytes after the encoded ones; odd ids in the
+  address and odd query strings. Shrunk to a minimal example when it fails.
+
+The answer must be a redirect, a page, or a 4xx page (400 for a refused form, re-rendered), and
+a 4xx must commit no INSERT, UPDATE or DELETE. A failing test lists every distinct failure with
+the inputs that caused it and the server's traceback. `HYPOTHESIS_PROFILE=long` tries twenty
+times as many random inputs (see conftest.py).
+"""
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from journal.admin.forms import InvitationForm
+from journal.auth import accounts
+from journal.auth.forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
+from journal.extensions import db
+from journal.forms import ConfirmForm, Form
+from journal.models import TEXT_LIMIT, ActionStatus, InvitationRole, LearningSet, User, Visibility
+from journal.reflections.forms import ActionForm, ReflectionForm
+from tests.factories import NEW_PASSWORD, PASSWORD, PASSWORD_HASH, Factory, stored
+from tests.helpers import make_app
+
+from .conftest import (
+    Browsers,
+    ServerErrors,
+    World,
+    Writes,
+    examples,
+    mostly,
+    sweep_then_fuzz,
+    text_values,
+)
+
+FORM_CONTENT = "application/x-www-form-urlencoded"
+# A redirect after a change; a page (an invitation created, or a sign-in page for someone else's
+# invitation); a refused form (400); not yours (403); not there (404); a stale edit (409); too
+# large (413).
+FORM_ANSWERS = {200, 302, 400, 403, 404, 409, 413}
+CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MISSING = None
+SWEEP_VALUES: list[str | bytes | None] = [
+    MISSING,
+    "",
+    "\x00",
+    "-1",
+    "99999999999999999999",
+    "9" * 5000,
+    "²",
+    "٣",
+    "0000-01-01",
+    "9999-12-31",
+    "x" * (TEXT_LIMIT + 1),
+    b"\xff\xfe",
+]
+
+Draw = Callable[[st.SearchStrategy], object]
+
+
+@dataclass
+class Fuzz:
+    app: Flask
+    world: World
+    browsers: Browsers
+    make: Factory
+    server_errors: ServerErrors
+    writes: Writes
+    serial: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def fresh_email(self) -> str:
+        return f"new-{next(self.serial)}@example.org"
+
+
+@dataclass
+class Visit:
+    """One post: from which client, to where, with which token, and which values of the form's
+    fields are valid there (the first of each: together, a form that goes through)."""
+
+    client: FlaskClient
+    path: str
+    token: str
+    form: type[Form]
+    valid: dict[str, list[str]]
+    prefix: str = ""
+
+
+# How a target chooses: `draw` is Hypothesis's, or None for the usual choice (the sweep's).
+Prepare = Callable[[Fuzz, Draw | None], Visit]
+TARGETS: dict[str, Prepare] = {}
+
+
+def target(rule: str) -> Callable[[Prepare], Prepare]:
+    """Register how to post to the route `rule` (as `app.url_map` spells it)."""
+
+    def register(prepare: Prepare) -> Prepare:
+        TARGETS[rule] = prepare
+        return prepare
+
+    return register
+
+
+def pick(draw: Draw | None, options: list):
+    return options[0] if draw is None else draw(st.sampled_from(options))
+
+
+def field_values() -> st.SearchStrategy[str | bytes]:
+    return st.one_of(text_values(), st.binary(min_size=1, max_size=16))
+
+
+def query(draw: Draw | None, name: str) -> str:
+    """Usually nothing; else `?name=` with any value, raw bytes included."""
+    if draw is None or draw(st.integers(0, 3)) < 3:
+        return ""
+    return f"?{name}=" + quote(draw(field_values()), safe="")
+
+
+def path_part(draw: Draw | None, known: list[str]) -> str:
+    """Mostly one of the `known` ids; else any UUID, a number or any text."""
+    if draw is None:
+        return known[0]
+    return mostly(
+        draw,
+        st.sampled_from(known),
+        st.one_of(
+            st.uuids().map(str),
+            st.sampled_from(["0", "-1", "²", "٣", "99999999999999999999", str(2**31)]),
+            text_values().map(lambda text: quote(text, safe="") or "-"),
+        ),
+    )
+
+
+def field_names(app: Flask, form: type[Form], prefix: str) -> list[str]:
+    """The names the form reads, as its class declares them."""
+    with app.test_request_context():
+        return [f.name for f in form(prefix=prefix) if f.short_name != "csrf_token"]
+
+
+def random_body(draw: Draw, token: str, names: list[str], valid: dict[str, list[str]]) -> bytes:
+    pairs: list[tuple[str, str | bytes]] = [("csrf_token", token)]
+    for name in names:
+        choice = draw(st.integers(0, 9))
+        if choice < 6 and valid.get(name):
+            pairs.append((name, draw(st.sampled_from(valid[name]))))
+        elif choice < 9:
+            pairs.append((name, draw(field_values())))
+    # Repeated fields (the token too) and fields the form does not have.
+    extra_names = st.one_of(
+        st.sampled_from([*names, "csrf_token"]), st.text(st.characters(codec="utf-8"), max_size=8)
+    )
+    pairs += draw(st.lists(st.tuples(extra_names, field_values()), max_size=3))
+    body = urlencode(pairs).encode()
+    tail = draw(st.one_of(st.none(), st.binary(min_size=1, max_size=24)))
+    return body + b"&" + tail if tail else body
+
+
+def sweep_body(token: str, names: list[str], valid: dict, name: str, value) -> bytes:
+    """Every field valid but `name`, which holds `value` (or is left out)."""
+    pairs: list[tuple[str, str | bytes]] = [("csrf_token", token)]
+    for other in names:
+        if other == name:
+            if value is not MISSING:
+                pairs.append((name, value))
+        elif valid.get(other):
+            pairs.append((other, valid[other][0]))
+    return urlencode(pairs).encode()
+
+
+# The targets, one per route that accepts POST -------------------------------------------------
+
+REFLECTION_TEXT = ["What happened.", "  ", "", "**Bold** [link](https://example.org)"]
+
+
+def reflection_values(world: World, version: str = "1") -> dict[str, list[str]]:
+    return {
+        "meeting_id": [
+            "",
+            str(world.meeting.id),
+            str(world.next_meeting.id),
+            str(world.other_meeting.id),
+        ],
+        "set_id": ["", str(world.set_a.id), str(world.set_b.id)],
+        "experience": REFLECTION_TEXT,
+        "insight": REFLECTION_TEXT,
+        "next_action": REFLECTION_TEXT,
+        "action_due": ["", "2030-01-31", "2000-02-29"],
+        "visibility": [v.value for v in Visibility],
+        "base_version": [version, ""],
+    }
+
+
+def new_invitation(app: Flask, email: str, role: str, set_id: int | None) -> tuple[int, str]:
+    """A fresh invitation's id and link token."""
+    with app.app_context():
+        learning_set = db.session.get(LearningSet, set_id) if set_id else None
+        invited, token = accounts.invite(email, role, learning_set, invited_by=None)
+        db.session.commit()
+        return invited.id, token
+
+
+def version_of(fuzz: Fuzz, part: str) -> str:
+    """The version the reflection at this address is at now: what its form would carry."""
+    try:
+        reflection = stored(fuzz.app, uuid.UUID(part))
+    except ValueError:
+        reflection = None
+    return str(reflection.version) if reflection is not None else "1"
+
+
+def others(world: World) -> list[str]:
+    """Reflections cara may read but not change, and one she may not even see."""
+    return [str(world.readable.id), str(world.hidden.id)]
+
+
+@target("/login")
+def login(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.anonymous()
+    email = fuzz.world.cara.email
+    return Visit(
+        client,
+        "/login" + query(draw, "next"),
+        token,
+        LoginForm,
+        {"email": [email, f" {email.upper()} "], "password": [PASSWORD], "remember": ["y", ""]},
+    )
+
+
+@target("/logout")
+def logout(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara, check=True)
+    return Visit(client, "/logout", token, ConfirmForm, {})
+
+
+@target("/account")
+def account(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    cara = fuzz.world.cara
+    # Whatever the last post changed, the password is again the one the valid values know.
+    with fuzz.app.app_context():
+        user = db.session.get(User, cara.id)
+        if user.password_hash != PASSWORD_HASH:
+            user.password_hash = PASSWORD_HASH
+            db.session.commit()
+    client, token = fuzz.browsers.signed_in(cara, check=True)
+    valid = {
+        "current_password": [PASSWORD],
+        "password": [NEW_PASSWORD, "password", "short"],
+        "confirm": [NEW_PASSWORD],
+    }
+    return Visit(client, "/account", token, ChangePasswordForm, valid)
+
+
+@target("/invite/<token>")
+def invitation(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    kind = pick(draw, ["new person", "existing, signed in", "existing", "unknown"])
+    role = pick(draw, list(InvitationRole))
+    set_id = world.set_a.id if role in ("candidate", "facilitator") else None
+    email = world.cara.email if kind.startswith("existing") else fuzz.fresh_email()
+    _id, link = new_invitation(fuzz.app, email, role, set_id)
+    if kind == "unknown" and draw is not None:
+        link = quote(draw(text_values()), safe="") or "-"
+    if kind == "existing, signed in":
+        client, token = fuzz.browsers.signed_in(world.cara)
+    else:
+        client, token = fuzz.browsers.anonymous()
+    valid = {"name": ["Nina New", " "], "password": [NEW_PASSWORD], "confirm": [NEW_PASSWORD]}
+    return Visit(client, f"/invite/{link}", token, AcceptInvitationForm, valid)
+
+
+@target("/admin/invitations")
+def invite(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = fuzz.browsers.signed_in(world.admin)
+    valid = {
+        "email": [fuzz.fresh_email(), world.cara.email],
+        "role": [r.value for r in InvitationRole],
+        "set_id": [str(world.set_a.id), "", str(world.set_b.id)],
+    }
+    return Visit(client, "/admin/invitations", token, InvitationForm, valid)
+
+
+@target("/admin/invitations/<id:invitation_id>/revoke")
+def revoke(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.admin)
+    invitation_id, _link = new_invitation(fuzz.app, fuzz.fresh_email(), "assessor", None)
+    part = path_part(draw, [str(invitation_id)])
+    return Visit(client, f"/admin/invitations/{part}/revoke", token, ConfirmForm, {})
+
+
+@target("/reflections/new")
+def write(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara)
+    path = "/reflections/new" + query(draw, "meeting_id")
+    return Visit(client, path, token, ReflectionForm, reflection_values(fuzz.world))
+
+
+@target("/reflections/<uuid:reflection_id>/edit")
+def edit(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = fuzz.browsers.signed_in(world.cara)
+    part = path_part(draw, [str(world.own.id), str(world.quiet.id), *others(world)])
+    valid = reflection_values(world, version_of(fuzz, part))
+    return Visit(client, f"/reflections/{part}/edit", token, ReflectionForm, valid)
+
+
+@target("/reflections/<uuid:reflection_id>/delete")
+def delete(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = fuzz.browsers.signed_in(world.cara)
+    mine = fuzz.make.reflection(world.cara, world.meeting)
+    part = path_part(draw, [str(mine.id), *others(world)])
+    return Visit(client, f"/reflections/{part}/delete", token, ConfirmForm, {})
+
+
+@target("/actions/<uuid:reflection_id>")
+def action(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = fuzz.browsers.signed_in(world.cara)
+    part = path_part(draw, [str(world.own.id), str(world.quiet.id), *others(world)])
+    try:
+        prefix = f"a{uuid.UUID(part).hex}"
+    except ValueError:
+        prefix = "a"
+    valid = {
+        f"{prefix}-action_status": [s.value for s in ActionStatus],
+        f"{prefix}-action_outcome": ["Booked the room.", ""],
+        f"{prefix}-base_version": [version_of(fuzz, part), ""],
+    }
+    return Visit(client, f"/actions/{part}", token, ActionForm, valid, prefix=prefix)
+
+
+# The properties --------------------------------------------------------------------------------
+
+
+def post(fuzz: Fuzz, visit: Visit, body: bytes) -> None:
+    """Send the form; fail unless the answer is one a form may give and a refusal kept nothing."""
+    fuzz.writes.take()
+    answer = visit.client.post(visit.path, data=body, content_type=FORM_CONTENT)
+    fuzz.server_errors.refuse(answer, f"POST {visit.path}")
+    stored = fuzz.writes.take()
+    status = answer.status_code
+    assert status in FORM_ANSWERS, f"POST {visit.path} answered {answer.status}"
+    if status >= 400:
+        assert answer.mimetype == "text/html", f"a refused form answered {answer.mimetype}"
+        assert not stored, f"POST {visit.path} answered {status} but stored {stored}"
+
+
+def test_every_form_is_fuzzed():
+    """A new route that changes state fails here until it has a target above."""
+    changing = {
+        rule.rule
+        for rule in make_app("sqlite://").url_map.iter_rules()
+        if rule.methods & CHANGING_METHODS and not rule.rule.startswith("/api/")
+    }
+    assert sorted(changing - TARGETS.keys()) == [], "routes the form fuzzer does not post to"
+    assert sorted(TARGETS.keys() - changing) == [], "targets for routes that no longer exist"
+
+
+@pytest.fixture
+def fuzz(app, world, browsers, make, server_errors, writes) -> Fuzz:
+    return Fuzz(app, world, browsers, make, server_errors, writes)
+
+
+def sweep(fuzz: Fuzz, prepare: Prepare) -> Iterator[tuple[str, Callable[[], None]]]:
+    """Each field in turn missing or holding each of SWEEP_VALUES, the others valid."""
+    first = prepare(fuzz, None)
+    names = field_names(fuzz.app, first.form, first.prefix)
+    # A form without fields of its own (a button) is sent once, as it is.
+    for name, value in itertools.product(names, SWEEP_VALUES) if names else [("", MISSING)]:
+
+        def attempt(name=name, value=value) -> None:
+            visit = prepare(fuzz, None)
+            post(fuzz, visit, sweep_body(visit.token, names, visit.valid, name, value))
+
+        shown = "(missing)" if value is MISSING else repr(value)[:60]
+        yield f"{name}={shown}", attempt
+
+
+@pytest.mark.parametrize("rule", sorted(TARGETS))
+def test_no_form_input_answers_a_server_error(fuzz: Fuzz, rule):
+    prepare = TARGETS[rule]
+
+    @settings(max_examples=examples(10))
+    @given(st.data())
+    def post_anything(data):
+        visit = prepare(fuzz, data.draw)
+        names = field_names(fuzz.app, visit.form, visit.prefix)
+        body = random_body(data.draw, visit.token, names, visit.valid)
+        note(f"POST {visit.path}\n{body[:2000]!r}")
+        post(fuzz, visit, body)
+
+    sweep_then_fuzz(sweep(fuzz, prepare), post_anything)
