@@ -369,10 +369,21 @@ def page_problems(page: str) -> list[str]:
 def _write(client, token: str, meeting_id: int, **texts) -> str:
     """A reflection written the way the app receives one (the API), returning its page's path."""
     reflection_id = str(uuid.uuid4())
+    body = {
+        "experience": "",
+        "insight": "",
+        "next_action": "",
+        "action_due": None,
+        "action_status": "open",
+        "action_outcome": "",
+        "meeting_id": meeting_id,
+        "set_id": None,
+        "visibility": "set",
+        "base_version": None,
+        **texts,
+    }
     answer = client.put(
-        f"/api/v1/reflections/{reflection_id}",
-        headers={"X-CSRFToken": token},
-        json={"base_version": None, "meeting_id": meeting_id, "visibility": "set", **texts},
+        f"/api/v1/reflections/{reflection_id}", headers={"X-CSRFToken": token}, json=body
     )
     assert answer.status_code == 201, answer.json
     return f"/reflections/{reflection_id}"

@@ -32,7 +32,7 @@ STATUS_CHOICES = [
 class ReflectionForm(Form):
     meeting_id = SelectField("Meeting", coerce=optional_id, validate_choice=False)
     set_id = SelectField(
-        "Set",
+        "Which set",
         description="The one set this reflection may reach. Linked to a meeting, it is that"
         " meeting's set.",
         coerce=optional_id,
