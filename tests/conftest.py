@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
 a client, a CLI runner, an `auth` helper, factories and a SQL statement counter."""
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,6 +38,7 @@ def app(database, tmp_path, app_config) -> Iterator[Flask]:
     global _postgres_tables_ready
     app = make_app(database_url(database, tmp_path), **app_config)
     with app.app_context():
+        event.listen(db.engine, "connect", _commit_without_waiting_for_the_disk)
         if database == "sqlite" or not _postgres_tables_ready:
             db.drop_all()
             db.create_all()
@@ -49,6 +51,16 @@ def app(database, tmp_path, app_config) -> Iterator[Flask]:
             with db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    """A test database need not survive a power cut: commits return before the disk has the
+    data, which roughly halves the suite's time on a slow disk. Nothing else changes."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+    else:
+        dbapi_connection.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
 
 
 @pytest.fixture

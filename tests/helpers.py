@@ -7,6 +7,8 @@ from functools import cache
 
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, make_url, text
 
 from journal import create_app
@@ -46,8 +48,29 @@ def database_url(kind: str, tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'journal.sqlite'}" if kind == "sqlite" else postgres_url()
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole run, keyed by each template's source checksum.
+
+    Every test makes an app of its own, whose new Jinja environment would compile every
+    template it renders again; a running server compiles each once.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 def make_app(url: str, **config) -> Flask:
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
@@ -55,6 +78,8 @@ def make_app(url: str, **config) -> Flask:
             **config,
         }
     )
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
 
 
 def csrf_token_of(html: str) -> str:
