@@ -185,30 +185,50 @@ def document() -> dict[str, Any]:
             },
             "/api/v1/reflections": {
                 "get": {
-                    "summary": "My own reflections, optionally only those changed since a time",
+                    "summary": "My own reflections, optionally only those changed since a time,"
+                    " oldest change first, a page at a time: follow `next` until it is null",
                     "parameters": [
                         {
                             "name": "updated_since",
                             "in": "query",
                             "required": False,
                             "schema": {"type": "string", "format": "date-time"},
-                        }
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Reflections per page (default 100).",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                        },
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": False,
+                            "description": "Where the page before ended: take it from `next`.",
+                            "schema": {"type": "string"},
+                        },
                     ],
                     "responses": {
                         "200": _json(
                             {
                                 "type": "object",
-                                "required": ["reflections"],
+                                "required": ["reflections", "next"],
                                 "additionalProperties": False,
                                 "properties": {
-                                    "reflections": {"type": "array", "items": _ref("Reflection")}
+                                    "reflections": {"type": "array", "items": _ref("Reflection")},
+                                    "next": {
+                                        "type": ["string", "null"],
+                                        "description": "The address of the next page; null on"
+                                        " the last.",
+                                    },
                                 },
                             },
                             "My reflections, oldest change first",
                         ),
                         "401": ERROR_401,
                         "500": ERROR_500,
-                        "422": _json(_ref("Error"), "updated_since is not a date-time"),
+                        "422": _json(_ref("Error"), "updated_since, limit or after is not valid"),
                     },
                 }
             },

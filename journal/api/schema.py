@@ -5,8 +5,11 @@ a 422 naming it, never a silent reset to a default (that once widened a private 
 audience). Unknown fields are refused too, so a typo is not silently ignored.
 """
 
+import base64
+import binascii
 import re
-from datetime import date
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 from ..models import LARGEST_ID, ActionStatus, Reflection, Visibility
@@ -88,4 +91,21 @@ def _parse_date(value: object) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
+        return None
+
+
+def cursor_of(reflection: Reflection) -> str:
+    """Where a page of the listing ended: opaque to clients, the last row's sort key to us."""
+    position = f"{reflection.updated_at.isoformat()}|{reflection.id}"
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def parse_cursor(text: str) -> tuple[datetime, uuid.UUID] | None:
+    """The sort key a cursor names, or None when it is not one of ours."""
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        moment, reflection_id = decoded.split("|")
+        parsed = datetime.fromisoformat(moment)
+        return (parsed, uuid.UUID(reflection_id)) if parsed.tzinfo else None
+    except (ValueError, binascii.Error, UnicodeDecodeError):
         return None

@@ -3,13 +3,14 @@
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from ..errors import error_response
 from ..extensions import csrf, db
+from ..http import positive_id
 from ..models import Reflection
 from ..policy import get_reflection
 from ..reflections import saving
@@ -19,6 +20,11 @@ from . import schema
 from .openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Reflections per page of GET /reflections: enough for a phone's sync in a few requests, bounded
+# so years of history never come in one answer.
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
 
 # CSRF is checked below, after the sign-in check: a client whose session ended must hear 401
 # ("sign in again, your queue is kept"), not a CSRF error it cannot act on.
@@ -59,21 +65,65 @@ def me():
 
 @bp.get("/reflections")
 def list_reflections():
+    """My own reflections, oldest change first, a page at a time.
+
+    Keyset paging on (updated_at, id): no count and no offset, so a page costs the same however
+    long the history, and a reflection saved while a client pages through moves to the end
+    rather than being skipped.
+    """
     query = select(Reflection).where(Reflection.author_id == current_user.id)
+    errors: dict[str, str] = {}
     since = request.args.get("updated_since")
     if since is not None:
         moment = _parse_moment(since)
         if moment is None:
-            return error_response(
-                422,
-                "updated_since must be an ISO 8601 date and time with a time zone.",
-                fields={"updated_since": "invalid"},
-            )
-        # At or after: a client passing the newest updated_at it holds gets that one again
-        # (harmless) rather than missing another saved in the same microsecond.
-        query = query.where(Reflection.updated_at >= moment)
-    query = query.order_by(Reflection.updated_at, Reflection.id)
-    return jsonify(reflections=[schema.dump(r) for r in db.session.scalars(query)])
+            errors["updated_since"] = "invalid"
+        else:
+            # At or after: a client passing the newest updated_at it holds gets that one again
+            # (harmless) rather than missing another saved in the same microsecond.
+            query = query.where(Reflection.updated_at >= moment)
+    limit = _limit(request.args.get("limit"))
+    if limit is None:
+        errors["limit"] = f"invalid: a whole number from 1 to {MAX_LIMIT}"
+    after = request.args.get("after")
+    if after is not None:
+        position = schema.parse_cursor(after)
+        if position is None:
+            errors["after"] = "invalid: use the next link of the page before"
+        else:
+            query = query.where(_after(*position))
+    if errors:
+        return error_response(422, "updated_since, limit or after is not valid.", fields=errors)
+    rows = list(
+        db.session.scalars(query.order_by(Reflection.updated_at, Reflection.id).limit(limit + 1))
+    )
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        following = url_for(
+            "api.list_reflections",
+            updated_since=since,
+            limit=limit,
+            after=schema.cursor_of(page[-1]),
+        )
+    return jsonify(reflections=[schema.dump(r) for r in page], next=following)
+
+
+def _limit(text: str | None) -> int | None:
+    if text is None:
+        return DEFAULT_LIMIT
+    try:
+        limit = positive_id(text)
+    except ValueError:
+        return None
+    return limit if limit <= MAX_LIMIT else None
+
+
+def _after(moment: datetime, reflection_id: uuid.UUID) -> ColumnElement[bool]:
+    return or_(
+        Reflection.updated_at > moment,
+        and_(Reflection.updated_at == moment, Reflection.id > reflection_id),
+    )
 
 
 def _parse_moment(text: str) -> datetime | None:
