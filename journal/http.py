@@ -28,10 +28,11 @@ def number_arg(name: str) -> int | None:
     return request.args.get(name, type=positive_id)
 
 
-def paginate(query: Select) -> Pagination:
+def paginate(query: Select, param: str = "page") -> Pagination:
+    """One page of `query`, the page number read from the address's `param`."""
     return db.paginate(
         query,
-        page=number_arg("page") or 1,
+        page=number_arg(param) or 1,
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -110,19 +110,22 @@ def _has_reflected(user: User, meeting: Meeting) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def open_actions(user: User, limit: int | None = None) -> list[Reflection]:
-    query = with_people(
+def open_actions(user: User) -> Select[tuple[Reflection]]:
+    """Actions open or carried forward, the soonest due first (a query, for paging)."""
+    return with_people(
         select(Reflection)
         .where(
             Reflection.author_id == user.id,
             Reflection.next_action != "",
             Reflection.action_status.in_([ActionStatus.OPEN.value, ActionStatus.CARRIED.value]),
         )
-        .order_by(Reflection.action_due.is_(None), Reflection.action_due, Reflection.created_at)
+        .order_by(
+            Reflection.action_due.is_(None),
+            Reflection.action_due,
+            Reflection.created_at,
+            Reflection.id,
+        )
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
 
 
 def closed_actions(user: User) -> Select[tuple[Reflection]]:

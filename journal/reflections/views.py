@@ -20,7 +20,7 @@ from .saving import Outcome, ReflectionInput
 
 bp = Blueprint("reflections", __name__)
 
-HOME_ACTIONS = 5  # open actions on the home page; /actions has them all
+HOME_ACTIONS = 5  # open actions on the home page; /actions has them all, a page at a time
 
 
 @bp.before_request
@@ -37,7 +37,9 @@ def home():
         "reflections/home.html",
         digests=overview.digests(current_user, size=current_app.config["PAGE_SIZE"]),
         # One more than is shown, to know whether to link to the rest.
-        actions=overview.open_actions(current_user, limit=HOME_ACTIONS + 1),
+        actions=db.session.scalars(
+            overview.open_actions(current_user).limit(HOME_ACTIONS + 1)
+        ).all(),
         shown_actions=HOME_ACTIONS,
     )
 
@@ -232,9 +234,10 @@ def delete(reflection_id: uuid.UUID):
 
 @bp.get("/actions")
 def actions():
-    open_ = overview.open_actions(current_user)
-    closed = paginate(overview.closed_actions(current_user))
-    forms = {r.id: _action_form(r) for r in open_ + closed.items}
+    # Two lists, each a page at a time: `page` for the open ones, `done_page` for the rest.
+    open_ = paginate(overview.open_actions(current_user))
+    closed = paginate(overview.closed_actions(current_user), param="done_page")
+    forms = {r.id: _action_form(r) for r in open_.items + closed.items}
     return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
 
 

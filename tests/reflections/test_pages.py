@@ -1273,9 +1273,11 @@ def action_lists(page: Element) -> dict[str, list[uuid.UUID]]:
 
 def test_my_actions_open_then_done_and_dropped(world, make, visit):
     written = _write_actions(make, world)
-    lists = action_lists(visit(world.cara).page("/actions"))
+    cara = visit(world.cara)
+    lists = action_lists(cara.page("/actions"))
+    more_open = action_lists(cara.page("/actions?page=2"))["Open"]
 
-    assert lists["Open"] == [written[key].id for key in OPEN_BY_DUE]
+    assert lists["Open"] + more_open == [written[key].id for key in OPEN_BY_DUE]
     # Newest change first; written "done-in-1" an hour before "dropped-in-1".
     assert lists["Done and dropped"] == [written["done-in-1"].id, written["dropped-in-1"].id]
 
@@ -1286,11 +1288,40 @@ def test_done_and_dropped_actions_come_a_page_at_a_time(world, make, visit):
         for hours, status in enumerate(["done", "dropped", "done", "dropped"], start=1)
     ]
     cara = visit(world.cara)
-    first, second = cara.page("/actions"), cara.page("/actions?page=2")
+    first, second = cara.page("/actions"), cara.page("/actions?done_page=2")
 
     assert action_lists(first)["Done and dropped"] == [r.id for r in closed[:PAGE_SIZE]]
     assert action_lists(second)["Done and dropped"] == [r.id for r in closed[PAGE_SIZE:]]
-    assert links(first.one("nav", cls="pager"), "Older") == ["/actions?page=2"]
+    assert links(first.one("nav", cls="pager"), "Older") == ["/actions?done_page=2"]
+
+
+def test_open_actions_come_a_page_at_a_time_soonest_due_first(world, make, visit):
+    """Years of open actions never come on one page; each list pages on its own."""
+    today = date.today()
+    open_ = [
+        write(make, world, "cara", "last", "private", action_due=today + timedelta(days=days))
+        for days in range(1, 8)
+    ]
+    closed = [
+        write(make, world, "cara", "last", "private", hours=h, action_status="done")
+        for h in (1, 2, 3, 4)
+    ]
+    cara = visit(world.cara)
+    pages = [cara.page(f"/actions?page={n}") for n in (1, 2, 3)]
+    assert [action_lists(page)["Open"] for page in pages] == [
+        [r.id for r in open_[0:3]],
+        [r.id for r in open_[3:6]],
+        [r.id for r in open_[6:7]],
+    ]
+    first_nav = pages[0].select("nav", cls="pager")[0]
+    assert links(first_nav, "Due later") == ["/actions?page=2"]
+    # Paging one list keeps the other where it was.
+    both = cara.page("/actions?page=2&done_page=2")
+    assert action_lists(both)["Open"] == [r.id for r in open_[3:6]]
+    assert action_lists(both)["Done and dropped"] == [r.id for r in closed[3:4]]
+    open_nav, done_nav = both.select("nav", cls="pager")
+    assert links(open_nav, "Due later") == ["/actions?done_page=2&page=3"]
+    assert links(done_nav, "Newer") == ["/actions?page=2&done_page=1"]
 
 
 def _action_fields(reflection: Reflection, status: str, outcome: str) -> dict[str, str]:
