@@ -2,11 +2,12 @@
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db
 from .models import LARGEST_ID
+from .text import unstorable
 
 
 def positive_id(value: str) -> int:
@@ -26,6 +27,21 @@ def number_arg(name: str) -> int | None:
     """An id or a page number from the query string; None (ignored) for anything else, such as
     "abc" or a number too big for the database (SQLite cannot bind one past 64 bits)."""
     return request.args.get(name, type=positive_id)
+
+
+SEARCH_LIMIT = 100
+
+
+def search_arg() -> str:
+    """What to search for (`q`), trimmed; empty for text no database can take (a NUL)."""
+    text = request.args.get("q", "").strip()[:SEARCH_LIMIT]
+    return "" if unstorable(text) else text
+
+
+def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """`column` holds `text`, ignoring case; % and _ in `text` are letters, not wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def paginate(query: Select, param: str = "page") -> Pagination:

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from ..auth import accounts
 from ..errors import csrf_error, error_response
 from ..extensions import db, login_manager
+from ..http import contains, paginate, search_arg
 from ..models import Invitation, LearningSet, Membership, utcnow
 from .forms import InvitationForm
 
@@ -34,12 +35,15 @@ def _set_choices() -> list[SelectChoice]:
 
 @bp.get("/")
 def index():
-    sets = db.session.scalars(
-        select(LearningSet)
-        .options(selectinload(LearningSet.memberships).joinedload(Membership.user))
-        .order_by(LearningSet.name)
-    ).all()
-    return render_template("admin/index.html", sets=sets)
+    """Every set with its people, a page at a time, optionally only those whose name matches."""
+    query = select(LearningSet).options(
+        selectinload(LearningSet.memberships).joinedload(Membership.user)
+    )
+    q = search_arg()
+    if q:
+        query = query.where(contains(LearningSet.name, q))
+    page = paginate(query.order_by(LearningSet.name, LearningSet.id))
+    return render_template("admin/index.html", page=page, q=q)
 
 
 def _create_invitation(form: InvitationForm) -> str | None:
@@ -84,18 +88,19 @@ def invitations():
 
 
 def _invitations_page(form: InvitationForm, link: str | None = None, problem: str | None = None):
-    recent = db.session.scalars(
-        select(Invitation)
-        .options(selectinload(Invitation.learning_set))
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-        .limit(50)
-    ).all()
+    """The form, then the invitations, latest first, a page at a time, searchable by address."""
+    query = select(Invitation).options(selectinload(Invitation.learning_set))
+    q = search_arg()
+    if q:
+        query = query.where(contains(Invitation.email, q))
+    page = paginate(query.order_by(Invitation.created_at.desc(), Invitation.id.desc()))
     return render_template(
         "admin/invitations.html",
         form=form,
         link=link,
         problem=problem,
-        invitations=recent,
+        page=page,
+        q=q,
         now=utcnow(),
     )
 
