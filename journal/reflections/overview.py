@@ -110,32 +110,29 @@ def _has_reflected(user: User, meeting: Meeting) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def open_actions(user: User) -> Select[tuple[Reflection]]:
-    """Actions open or carried forward, the soonest due first (a query, for paging)."""
+def _actions(user: User, *statuses: ActionStatus) -> Select[tuple[Reflection]]:
+    """The user's reflections that name an action in one of these states."""
     return with_people(
-        select(Reflection)
-        .where(
+        select(Reflection).where(
             Reflection.author_id == user.id,
             Reflection.next_action != "",
-            Reflection.action_status.in_([ActionStatus.OPEN.value, ActionStatus.CARRIED.value]),
+            Reflection.action_status.in_([status.value for status in statuses]),
         )
-        .order_by(
-            Reflection.action_due.is_(None),
-            Reflection.action_due,
-            Reflection.created_at,
-            Reflection.id,
-        )
+    )
+
+
+def open_actions(user: User) -> Select[tuple[Reflection]]:
+    """Actions open or carried forward, the soonest due first (a query, for paging)."""
+    return _actions(user, ActionStatus.OPEN, ActionStatus.CARRIED).order_by(
+        Reflection.action_due.is_(None),
+        Reflection.action_due,
+        Reflection.created_at,
+        Reflection.id,
     )
 
 
 def closed_actions(user: User) -> Select[tuple[Reflection]]:
     """Actions done or dropped, the latest first (a query, for paging)."""
-    return with_people(
-        select(Reflection)
-        .where(
-            Reflection.author_id == user.id,
-            Reflection.next_action != "",
-            Reflection.action_status.in_([ActionStatus.DONE.value, ActionStatus.DROPPED.value]),
-        )
-        .order_by(Reflection.updated_at.desc(), Reflection.id)
+    return _actions(user, ActionStatus.DONE, ActionStatus.DROPPED).order_by(
+        Reflection.updated_at.desc(), Reflection.id
     )
