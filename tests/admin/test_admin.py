@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from journal.demo import PASSWORD as DEMO_PASSWORD
@@ -59,17 +58,6 @@ def revoked_events(app: Flask) -> int:
     with app.app_context():
         query = select(func.count()).where(AuditEvent.action == "invitation.revoked")
         return db.session.scalar(query)
-
-
-@pytest.fixture
-def glasgow(make):
-    return make.set(name="Glasgow 3")
-
-
-@pytest.fixture
-def admin(make, browser) -> FlaskClient:
-    """The browser of an admin who belongs to no set."""
-    return browser(make.user("Alex Admin", is_admin=True).email)
 
 
 @pytest.fixture

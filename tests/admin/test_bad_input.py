@@ -8,7 +8,6 @@ only ASCII digits make an id ("٣", "+7" and " 7" are not ones a browser sends).
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from werkzeug.exceptions import NotFound
 
 from journal.models import LARGEST_ID
@@ -20,16 +19,6 @@ NOT_FOUND = "There is nothing here, or it is not shared with you."
 # Digits int() reads as 0-9 but a browser never sends for an <option value="7">.
 ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + d) for d in range(10)))
 FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
-
-
-@pytest.fixture
-def glasgow(make):
-    return make.set(name="Glasgow 3")
-
-
-@pytest.fixture
-def admin(make, browser) -> FlaskClient:
-    return browser(make.user("Alex Admin", is_admin=True).email)
 
 
 def without_csrf_tokens(page: str) -> str:

@@ -15,12 +15,6 @@ def app_config() -> dict:
     return {"PAGE_SIZE": 2}
 
 
-@pytest.fixture
-def admin(make, browser):
-    person = make.user("Root", is_admin=True)
-    return browser(person.email, PASSWORD)
-
-
 def set_names(page: str) -> list[str]:
     return re.findall(r'<section class="card">\s*<h3>([^<]*)</h3>', page)
 
