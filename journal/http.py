@@ -1,7 +1,8 @@
 """Reading numbers from addresses, and paging: one way for every blueprint."""
 
+from dataclasses import dataclass
+
 from flask import current_app, request
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select
 from werkzeug.routing import IntegerConverter
 
@@ -44,14 +45,40 @@ def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def paginate(query: Select, param: str = "page") -> Pagination:
-    """One page of `query`, the page number read from the address's `param`."""
-    return db.paginate(
-        query,
-        page=number_arg(param) or 1,
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+@dataclass
+class Page:
+    """One page of a list: its items, and whether there are pages before and after it.
+
+    No total: counting every row on each visit costs as much as the rows a list has, and
+    "Newer" / "Older" is all a reader of a journal needs.
+    """
+
+    items: list
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(query: Select, param: str = "page") -> Page:
+    """One page of `query`, the page number read from the address's `param`.
+
+    One row more than a page is asked for, to know whether another page follows.
+    """
+    number = number_arg(param) or 1
+    size = current_app.config["PAGE_SIZE"]
+    rows = db.session.scalars(query.limit(size + 1).offset((number - 1) * size)).unique().all()
+    return Page(items=list(rows[:size]), page=number, has_next=len(rows) > size)
 
 
 class IdConverter(IntegerConverter):

@@ -99,7 +99,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.set_id"
     )
 
     def get_id(self) -> str:

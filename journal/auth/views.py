@@ -15,11 +15,12 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
-from ..models import User
+from ..models import Membership, User
 from ..sets.meetings import memberships_of
 from . import accounts, throttle
 from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
@@ -30,7 +31,13 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
     # The cookie carries the session token, not the user id: a new token ends every old cookie.
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    # Their memberships come in the same query: every page and the policy read them.
+    query = (
+        select(User)
+        .where(User.session_token == session_token)
+        .options(joinedload(User.memberships).joinedload(Membership.learning_set))
+    )
+    return db.session.scalars(query).unique().one_or_none()
 
 
 @login_manager.unauthorized_handler

@@ -11,6 +11,7 @@ from .reflections import (
     reaches_its_set,
     readable_clause,
     readable_reflections,
+    shared_clause,
     shared_with,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "reaches_its_set",
     "readable_clause",
     "readable_reflections",
+    "shared_clause",
     "shared_with",
 ]

@@ -3,30 +3,21 @@
 A reflection reaches at most one set, its audience set (`Reflection.set_id`), fixed when it is
 saved. There it is read by that set's *current* facilitators (visibility `facilitator` or `set`)
 and *current* candidates (`set`), and only while its author is still a candidate of that set.
-So membership changes only ever remove readers: joining another set never widens an audience,
-leaving a set ends what the author shared there. `can_read` and every list use the same clause,
-so they cannot disagree.
+The viewer's roles come from their memberships as loaded for this request; the author's from
+the database. So membership changes only ever remove readers: joining another set never widens
+an audience, leaving a set ends what the author shared there. `can_read` and every list use the
+same clause, so they cannot disagree.
 """
 
 import uuid
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Membership, Reflection, SetRole, User, Visibility
-
-
-def _role_allows(viewer: type[Membership]) -> ColumnElement[bool]:
-    return or_(
-        and_(
-            viewer.role == SetRole.FACILITATOR.value,
-            Reflection.visibility.in_([Visibility.FACILITATOR.value, Visibility.SET.value]),
-        ),
-        and_(viewer.role == SetRole.CANDIDATE.value, Reflection.visibility == Visibility.SET.value),
-    )
 
 
 def author_still_in_set() -> ColumnElement[bool]:
@@ -43,27 +34,33 @@ def author_still_in_set() -> ColumnElement[bool]:
     )
 
 
-def _shared_clause(viewer_id: int, set_id: int | None = None) -> ColumnElement[bool]:
-    """True for a reflection that `viewer_id` may read through a set role (not as its author)."""
-    viewer = aliased(Membership)
-    reader = (
-        exists()
-        .where(
-            viewer.user_id == viewer_id,
-            viewer.set_id == Reflection.set_id,
-            _role_allows(viewer),
-        )
-        .correlate(Reflection)
+def _shared_clause(viewer: User, set_id: int | None = None) -> ColumnElement[bool]:
+    """True for a reflection that `viewer` may read through a set role (not as its author).
+
+    Built from the viewer's own memberships (loaded with them, see `auth.views.load_user`) as
+    literal set ids: the database then reads only those sets' rows through the (set_id,
+    updated_at) index, so a list costs what the viewer's sets hold, never what the whole
+    installation holds.
+    """
+    memberships = [m for m in viewer.memberships if set_id is None or m.set_id == set_id]
+    if not memberships:
+        return false()
+    facilitated = [m.set_id for m in memberships if m.role == SetRole.FACILITATOR]
+    return and_(
+        Reflection.set_id.in_([m.set_id for m in memberships]),
+        or_(
+            Reflection.visibility == Visibility.SET.value,
+            and_(
+                Reflection.visibility == Visibility.FACILITATOR.value,
+                Reflection.set_id.in_(facilitated),
+            ),
+        ),
+        author_still_in_set(),
     )
-    conditions = [Reflection.set_id.is_not(None), reader, author_still_in_set()]
-    if set_id is not None:
-        # Stated on the reflection itself too, so the (set_id, updated_at) index drives the list.
-        conditions.append(Reflection.set_id == set_id)
-    return and_(*conditions)
 
 
 def readable_clause(user: User) -> ColumnElement[bool]:
-    return or_(Reflection.author_id == user.id, _shared_clause(user.id))
+    return or_(Reflection.author_id == user.id, _shared_clause(user))
 
 
 def readable_reflections(user: User) -> Select[tuple[Reflection]]:
@@ -71,11 +68,14 @@ def readable_reflections(user: User) -> Select[tuple[Reflection]]:
     return select(Reflection).where(readable_clause(user))
 
 
+def shared_clause(user: User, set_id: int | None = None) -> ColumnElement[bool]:
+    """True for others' reflections shared with `user`, optionally only through one set."""
+    return and_(Reflection.author_id != user.id, _shared_clause(user, set_id))
+
+
 def shared_with(user: User, set_id: int | None = None) -> Select[tuple[Reflection]]:
     """Others' reflections shared with `user`, optionally only through one set."""
-    return select(Reflection).where(
-        Reflection.author_id != user.id, _shared_clause(user.id, set_id)
-    )
+    return select(Reflection).where(shared_clause(user, set_id))
 
 
 def can_read(user: User, reflection: Reflection) -> bool:
@@ -85,7 +85,7 @@ def can_read(user: User, reflection: Reflection) -> bool:
         return True
     if reflection.visibility == Visibility.PRIVATE or reflection.set_id is None:
         return False
-    query = select(Reflection.id).where(Reflection.id == reflection.id, _shared_clause(user.id))
+    query = select(Reflection.id).where(Reflection.id == reflection.id, _shared_clause(user))
     return db.session.scalar(query) is not None
 
 

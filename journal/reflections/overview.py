@@ -1,10 +1,10 @@
 """What the home page gathers: meetings, actions, and what a set has shared since it last met."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, case, exists, literal, select, union_all
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -15,9 +15,12 @@ from ..models import (
     Reflection,
     SetRole,
     User,
+    UTCDateTime,
 )
-from ..policy import shared_with
+from ..policy import shared_clause, shared_with
 from ..sets.meetings import MeetingTimes, last_and_next, memberships_of
+
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -36,7 +39,7 @@ class SetDigest:
 
     @property
     def since(self) -> datetime | None:
-        return self.times.last.starts_at if self.times.last else None
+        return self.times.since
 
 
 def with_people(query: Select) -> Select:
@@ -58,56 +61,105 @@ def shared_since(user: User, set_id: int, since: datetime | None) -> Select[tupl
 def digests(user: User, size: int) -> list[SetDigest]:
     """Each of the user's sets, with up to `size` reflections shared since its last meeting.
 
+    A fixed number of queries however many sets: each step asks about all of them at once.
     `size` is the page size of /shared; everything shared, newest first, has what was shared
     since the last meeting as its prefix, so the rest begins on page 2, or on page 1 when the
     prefix is shorter than a page.
     """
     memberships = memberships_of(user)
     times = last_and_next([m.set_id for m in memberships])
+    newest = _newest_shared(user, [m.set_id for m in memberships], size + 1)
+    facilitated = [m.set_id for m in memberships if m.role == SetRole.FACILITATOR]
+    silent = _silent_candidates(user, {s: times[s].since for s in facilitated})
+    last_meetings = [times[m.set_id].last for m in memberships if m.role == SetRole.CANDIDATE]
+    reflected_on = _reflected_on(user, [m.id for m in last_meetings if m is not None])
     result = []
     for membership in memberships:
         digest = SetDigest(membership.learning_set, membership.role, times[membership.set_id])
-        newest = shared_since(user, membership.set_id, None).limit(size + 1)
-        found = list(db.session.scalars(newest))
+        found = newest[membership.set_id]
         digest.shared = [
             r for r in found[:size] if digest.since is None or r.updated_at >= digest.since
         ]
         if len(found) > len(digest.shared):
             digest.older_page = 2 if len(digest.shared) == size else 1
-        if membership.role == SetRole.FACILITATOR:
-            digest.silent = _silent_candidates(user, membership.set_id, digest.since)
-        elif digest.times.last is not None:
-            digest.reflected_on_last = _has_reflected(user, digest.times.last)
+        digest.silent = silent.get(membership.set_id, [])
+        if membership.role == SetRole.CANDIDATE and digest.times.last is not None:
+            digest.reflected_on_last = digest.times.last.id in reflected_on
         result.append(digest)
     return result
 
 
-def _silent_candidates(user: User, set_id: int, since: datetime | None) -> list[User]:
-    """Candidates of the set who have shared nothing with `user` since `since`.
+def _newest_shared(user: User, set_ids: list[int], size: int) -> dict[int, list[Reflection]]:
+    """Up to `size` reflections shared with `user` through each set, newest first: one query
+    of one branch per set, each walking that set's (set_id, updated_at) index and no further."""
+    found: dict[int, list[Reflection]] = {set_id: [] for set_id in set_ids}
+    if not set_ids:
+        return found
+    branches = [
+        select(Reflection.id)
+        .where(shared_clause(user, set_id))
+        .order_by(Reflection.updated_at.desc(), Reflection.id)
+        .limit(size)
+        .subquery()
+        for set_id in set_ids
+    ]
+    # Each branch wrapped in its own SELECT: SQLite refuses LIMIT inside a bare UNION member.
+    ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
+    query = with_people(select(Reflection).where(Reflection.id.in_(select(ids.c.id))))
+    for reflection in db.session.scalars(
+        query.order_by(Reflection.updated_at.desc(), Reflection.id)
+    ):
+        found[reflection.set_id].append(reflection)
+    return found
+
+
+def _silent_candidates(user: User, since: dict[int, datetime | None]) -> dict[int, list[User]]:
+    """For each set (of those given, with the start of its last meeting), its candidates who
+    have shared nothing with `user` since then.
 
     Built on what `user` may read, so a private reflection counts as nothing at all.
     """
-    shared_authors = (
-        shared_since(user, set_id, since).with_only_columns(Reflection.author_id).order_by(None)
+    if not since:
+        return {}
+    # The start of the set's last meeting, or the beginning of time for a set yet to meet.
+    starts = [
+        (Membership.set_id == set_id, literal(moment, UTCDateTime))
+        for set_id, moment in since.items()
+        if moment is not None
+    ]
+    earliest = literal(EARLIEST, UTCDateTime)
+    spoke_since = case(*starts, else_=earliest) if starts else earliest
+    spoke = exists().where(
+        Reflection.author_id == Membership.user_id,
+        Reflection.set_id == Membership.set_id,
+        Reflection.updated_at >= spoke_since,
+        shared_clause(user),
     )
     query = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
+        select(Membership)
+        .join(Membership.user)
         .where(
-            Membership.set_id == set_id,
+            Membership.set_id.in_(list(since)),
             Membership.role == SetRole.CANDIDATE.value,
-            User.id.not_in(shared_authors),
+            ~spoke,
         )
+        .options(contains_eager(Membership.user))
         .order_by(User.name)
     )
-    return list(db.session.scalars(query))
+    silent: dict[int, list[User]] = {}
+    for membership in db.session.scalars(query):
+        silent.setdefault(membership.set_id, []).append(membership.user)
+    return silent
 
 
-def _has_reflected(user: User, meeting: Meeting) -> bool:
-    query = select(Reflection.id).where(
-        Reflection.author_id == user.id, Reflection.meeting_id == meeting.id
+def _reflected_on(user: User, meeting_ids: list[int]) -> set[int]:
+    """Which of these meetings `user` has written a reflection linked to."""
+    if not meeting_ids:
+        return set()
+    query = select(Reflection.meeting_id).where(
+        Reflection.author_id == user.id, Reflection.meeting_id.in_(meeting_ids)
     )
-    return db.session.scalar(query.limit(1)) is not None
+    return set(db.session.scalars(query.distinct()))
 
 
 def _actions(user: User, *statuses: ActionStatus) -> Select[tuple[Reflection]]:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -11,15 +11,9 @@ from ..models import LARGEST_ID, LearningSet, Meeting, Membership, SetRole, User
 
 
 def memberships_of(user: User, role: SetRole | None = None) -> list[Membership]:
-    query = (
-        select(Membership)
-        .where(Membership.user_id == user.id)
-        .options(joinedload(Membership.learning_set))
-        .order_by(Membership.set_id)
-    )
-    if role is not None:
-        query = query.where(Membership.role == role.value)
-    return list(db.session.scalars(query))
+    """The user's roles by set. The signed-in user's came with them (`auth.views.load_user`):
+    no query."""
+    return [m for m in user.memberships if role is None or m.role == role]
 
 
 def sets_of(user: User, role: SetRole | None = None) -> list[LearningSet]:
@@ -28,10 +22,9 @@ def sets_of(user: User, role: SetRole | None = None) -> list[LearningSet]:
 
 def meetings_of(user: User) -> Select[tuple[Meeting]]:
     """Meetings of every set the user belongs to, in any role."""
-    member_sets = select(Membership.set_id).where(Membership.user_id == user.id)
     return (
         select(Meeting)
-        .where(Meeting.set_id.in_(member_sets))
+        .where(Meeting.set_id.in_([m.set_id for m in memberships_of(user)]))
         .options(joinedload(Meeting.learning_set))
         .order_by(Meeting.starts_at)
     )
@@ -42,9 +35,7 @@ def linkable_meetings(user: User, keep: int | None = None, recent: int = 30) -> 
 
     `keep` is the meeting a reflection is already linked to, offered even if it is older.
     """
-    candidate_sets = select(Membership.set_id).where(
-        Membership.user_id == user.id, Membership.role == SetRole.CANDIDATE.value
-    )
+    candidate_sets = [m.set_id for m in memberships_of(user, SetRole.CANDIDATE)]
     query = (
         select(Meeting)
         .where(Meeting.set_id.in_(candidate_sets))
@@ -98,9 +89,7 @@ def is_candidate(user: User, set_id: int) -> bool:
 
 def members_of_candidate_sets(user: User) -> list[Membership]:
     """Everyone in the sets where `user` is a candidate (`user` too): whom their writing reaches."""
-    candidate_sets = select(Membership.set_id).where(
-        Membership.user_id == user.id, Membership.role == SetRole.CANDIDATE.value
-    )
+    candidate_sets = [m.set_id for m in memberships_of(user, SetRole.CANDIDATE)]
     query = (
         select(Membership)
         .join(Membership.user)
@@ -117,29 +106,41 @@ class MeetingTimes:
     last: Meeting | None
     next: Meeting | None
 
+    @property
+    def since(self) -> datetime | None:
+        """When the last meeting started: "since the last meeting" begins there."""
+        return self.last.starts_at if self.last else None
+
 
 def last_and_next(set_ids: list[int], now: datetime | None = None) -> dict[int, MeetingTimes]:
-    """For each set, its most recent started meeting and its next one: two queries in all."""
+    """For each set, its most recent started meeting and its next one, in one query."""
     now = now or utcnow()
     times = {set_id: MeetingTimes(None, None) for set_id in set_ids}
     if not set_ids:
         return times
-    for meeting in _edge_meetings(set_ids, Meeting.starts_at <= now, latest=True):
-        times[meeting.set_id].last = meeting
-    for meeting in _edge_meetings(set_ids, Meeting.starts_at > now, latest=False):
-        times[meeting.set_id].next = meeting
+    for meeting in _edge_meetings(set_ids, now):
+        if meeting.starts_at <= now:
+            times[meeting.set_id].last = meeting
+        else:
+            times[meeting.set_id].next = meeting
     return times
 
 
-def _edge_meetings(set_ids: list[int], condition, latest: bool) -> list[Meeting]:
-    # One row per set: the first meeting by start time in the chosen direction.
-    order = Meeting.starts_at.desc() if latest else Meeting.starts_at.asc()
+def _edge_meetings(set_ids: list[int], now: datetime) -> list[Meeting]:
+    # Ranked within (set, started or not): the started ones latest first, the others soonest
+    # first. Only the first of each is kept.
+    started = Meeting.starts_at <= now
     ranked = (
         select(
             Meeting.id,
-            db.func.row_number().over(partition_by=Meeting.set_id, order_by=order).label("rank"),
+            db.func.row_number()
+            .over(
+                partition_by=(Meeting.set_id, started),
+                order_by=(case((started, Meeting.starts_at)).desc(), Meeting.starts_at),
+            )
+            .label("rank"),
         )
-        .where(Meeting.set_id.in_(set_ids), condition)
+        .where(Meeting.set_id.in_(set_ids))
         .subquery()
     )
     query = (
