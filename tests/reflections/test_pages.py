@@ -794,13 +794,26 @@ def _add_history(app: Flask, world: World, meetings: int = 40, reflections: int 
         db.session.commit()
 
 
+# Every page a member opens, and the API's reads: {mine} is cara's reflection, {cals} cal's.
 QUERY_PAGES = [
     ("fran", "/"),
     ("cara", "/"),
     ("cara", "/reflections"),
+    ("cara", "/reflections?set_id={glasgow}"),
+    ("cara", "/reflections/new"),
+    ("cara", "/reflections/{mine}"),
+    ("cara", "/reflections/{mine}/edit"),
+    ("fran", "/reflections/{cals}"),
+    ("cara", "/reflections/{cals}"),
     ("cara", "/actions"),
     ("fran", "/shared"),
+    ("fran", "/shared?set_id={glasgow}"),
     ("cara", "/shared"),
+    ("cara", "/account"),
+    ("cara", "/api/v1/me"),
+    ("cara", "/api/v1/reflections"),
+    ("cara", "/api/v1/reflections/{mine}"),
+    ("cara", "/api/v1/meetings"),
 ]
 
 
@@ -809,9 +822,10 @@ def test_a_long_history_costs_no_more_queries_than_a_new_set(
     app, world, make, visit, count_queries, viewer, url
 ):
     # A new set: one reflection from each candidate since its first meeting.
-    write(make, world, "cara", "last", "facilitator", hours=2)
-    write(make, world, "cal", "last", "set", hours=3)
+    mine = write(make, world, "cara", "last", "facilitator", hours=2, next_action="Ask Jo.")
+    cals = write(make, world, "cal", "last", "set", hours=3)
     write(make, world, "cy", None, "private", hours=4)
+    url = url.format(mine=mine.id, cals=cals.id, glasgow=world.glasgow.id)
     visitor = visit(getattr(world, viewer))
 
     def queries() -> int:
@@ -822,8 +836,30 @@ def test_a_long_history_costs_no_more_queries_than_a_new_set(
 
     new = queries()
     _add_history(app, world)
-    assert ("Action " if url == "/actions" else "History ") in visitor.page(url).text
+    if url in ("/", "/reflections", "/shared", "/actions"):
+        assert ("Action " if url == "/actions" else "History ") in visitor.page(url).text
     assert queries() == new
+
+
+@pytest.mark.parametrize("url", ["/", "/shared", "/reflections/new", "/api/v1/me"])
+def test_more_sets_cost_no_more_queries(app, world, make, visit, count_queries, url):
+    """A facilitator of one set and of four, candidate in two more, pay the same queries."""
+    write(make, world, "cal", "last", "set", hours=3)
+    visitor = visit(world.fran)
+
+    def queries() -> int:
+        with count_queries() as counted:
+            assert visitor.get(url).status_code == 200
+        return len(counted)
+
+    one_set = queries()
+    for number in range(3):
+        others = make.set(f"Extra {number}", facilitators=[world.fran], candidates=[make.user()])
+        make.meeting(others, -5, "Room 9")
+        make.meeting(others, 5, "Room 9")
+    for number in range(2):
+        make.set(f"Learning {number}", facilitators=[make.user()], candidates=[world.fran])
+    assert queries() == one_set
 
 
 # /reflections --------------------------------------------------------------------------------
