@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEV := FLASK_DEVELOPMENT=true
 
-.PHONY: run test lint browser-deps bench clean
+.PHONY: run test lint browser-deps bench bench-deps clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ lint: $(VENV)/.test-installed
 clean:
 	rm -rf $(VENV) tests/browser/node_modules
 
-## bench: print figures (not tests): failed sign-in timings
-bench: $(VENV)/.test-installed
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk, the HTTP load generator of the benchmark"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+
+## bench: print figures (not tests): failed sign-in timings; every page under gunicorn on
+## PostgreSQL beside a bare route, at the demo data, 10k, 100k and 1M reflections
+bench: $(VENV)/.test-installed bench-deps
 	$(BIN)/python -m tests.benchmarks.login_timing
+	$(BIN)/python -m tests.benchmarks.pages

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from journal import create_app
 from journal.api import schema
@@ -29,10 +29,13 @@ def postgres_url() -> str:
     Workers run at once, and every test empties the tables it used: they must not share them.
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return TEST_DATABASE_URL
+    return postgres_database(worker) if worker else TEST_DATABASE_URL
+
+
+def postgres_database(suffix: str) -> str:
+    """The address of a database beside TEST_DATABASE_URL's, named with `suffix`, made if new."""
     url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
-    name = f"{url.database}_{worker}"
+    name = f"{url.database}_{suffix}"
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         found = connection.scalar(
@@ -42,6 +45,48 @@ def postgres_url() -> str:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+# What each demo role opens, for the benchmark and the plan tests: (who, address), where
+# {mine} is cara's newest reflection and {shared} her newest one that fran may read.
+DEMO_PAGES = [
+    ("cara", "/"),
+    ("cara", "/reflections"),
+    ("cara", "/reflections/new"),
+    ("cara", "/reflections/{mine}"),
+    ("cara", "/actions"),
+    ("cara", "/shared"),
+    ("cara", "/account"),
+    ("cara", "/api/v1/reflections"),
+    ("cara", "/api/v1/reflections?limit=500"),
+    ("cara", "/api/v1/me"),
+    ("cara", "/api/v1/meetings"),
+    ("fran", "/"),
+    ("fran", "/shared"),
+    ("fran", "/shared?set_id={glasgow}"),
+    ("fran", "/reflections/{shared}"),
+    ("ada", "/"),
+    ("admin", "/admin/"),
+    ("admin", "/admin/people"),
+    ("admin", "/admin/invitations"),
+]
+
+
+def demo_page_ids() -> dict[str, str]:
+    """What DEMO_PAGES' addresses name, read from the database of the current app."""
+    from journal.extensions import db
+    from journal.models import LearningSet, User
+
+    cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
+    mine = select(Reflection.id).where(Reflection.author_id == cara)
+    newest = (Reflection.updated_at.desc(), Reflection.id)
+    shared = mine.where(Reflection.visibility != "private", Reflection.meeting_id.is_not(None))
+    glasgow = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Glasgow 3"))
+    return {
+        "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
+        "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
+        "glasgow": str(glasgow),
+    }
 
 
 def database_url(kind: str, tmp_path) -> str:
