@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["password_limiter"] = limiter
     login_manager.init_app(app)
 
-    from . import cli, errors, http, security, templating
+    from . import assets, cli, compression, errors, http, security, templating
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.throttle import limit_password_guesses
@@ -46,6 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = http.IdConverter
 
     security.init_app(app)
+    compression.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -11,7 +11,7 @@ from ..auth import accounts
 from ..errors import csrf_error, error_response
 from ..extensions import db, login_manager
 from ..http import contains, paginate, search_arg
-from ..models import Invitation, LearningSet, Membership, utcnow
+from ..models import Enrolment, Invitation, LearningSet, Membership, User, utcnow
 from .forms import InvitationForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -44,6 +44,33 @@ def index():
         query = query.where(contains(LearningSet.name, q))
     page = paginate(query.order_by(LearningSet.name, LearningSet.id))
     return render_template("admin/index.html", page=page, q=q)
+
+
+@bp.get("/people")
+def people():
+    """Everyone with an account, by name, a page at a time, optionally only those whose name or
+    address matches: their roles in sets and how many candidates they assess, never what they
+    wrote."""
+    query = select(User).options(selectinload(User.memberships).joinedload(Membership.learning_set))
+    q = search_arg()
+    if q:
+        query = query.where(or_(contains(User.name, q), contains(User.email, q)))
+    page = paginate(query.order_by(User.name, User.id))
+    return render_template(
+        "admin/people.html", page=page, q=q, assessing=_candidates_assessed(page.items)
+    )
+
+
+def _candidates_assessed(people: list[User]) -> dict[int, int]:
+    """How many candidates each of `people` is the assessor of (absent: none), in one query."""
+    if not people:
+        return {}
+    counted = db.session.execute(
+        select(Enrolment.assessor_id, func.count(distinct(Enrolment.candidate_id)))
+        .where(Enrolment.assessor_id.in_([person.id for person in people]))
+        .group_by(Enrolment.assessor_id)
+    )
+    return {assessor_id: count for assessor_id, count in counted}
 
 
 def _create_invitation(form: InvitationForm) -> str | None:

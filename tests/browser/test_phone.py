@@ -82,7 +82,7 @@ MEMBER_PAGES = {
 }
 AUTHOR_PAGES = MEMBER_PAGES | {"reflections.edit", "reflections.delete"}
 EXPECTED_PAGES = {
-    "admin": {"admin.index", "admin.invitations", NOT_FOUND},
+    "admin": {"admin.index", "admin.people", "admin.invitations", NOT_FOUND},
     "fran": MEMBER_PAGES,
     "cara": AUTHOR_PAGES,
     "cal": AUTHOR_PAGES,
