@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Membership, Reflection, SetRole, User, Visibility
 
 
-def author_still_in_set() -> ColumnElement[bool]:
+def _author_still_in_set() -> ColumnElement[bool]:
     """True while the reflection's author is still a candidate of its audience set."""
     author = aliased(Membership)
     return (
@@ -32,6 +32,11 @@ def author_still_in_set() -> ColumnElement[bool]:
         )
         .correlate(Reflection)
     )
+
+
+# Built once: it names no viewer, and building it (an alias and a subquery) on every request
+# cost more than running it.
+AUTHOR_STILL_IN_SET = _author_still_in_set()
 
 
 def _shared_clause(viewer: User, set_id: int | None = None) -> ColumnElement[bool]:
@@ -55,7 +60,7 @@ def _shared_clause(viewer: User, set_id: int | None = None) -> ColumnElement[boo
                 Reflection.set_id.in_(facilitated),
             ),
         ),
-        author_still_in_set(),
+        AUTHOR_STILL_IN_SET,
     )
 
 
@@ -93,7 +98,7 @@ def reaches_its_set(reflection: Reflection) -> bool:
     """Whether anyone but the author may read it now (for telling the author so)."""
     if reflection.visibility == Visibility.PRIVATE or reflection.set_id is None:
         return False
-    query = select(Reflection.id).where(Reflection.id == reflection.id, author_still_in_set())
+    query = select(Reflection.id).where(Reflection.id == reflection.id, AUTHOR_STILL_IN_SET)
     return db.session.scalar(query) is not None
 
 
