@@ -1,4 +1,4 @@
-"""Command-line tasks: demo data, the first admin, sets, invitations."""
+"""Command-line tasks: demo data, the first admin, sets, invitations, seeded data at scale."""
 
 import functools
 from collections.abc import Callable
@@ -9,7 +9,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
-from . import demo
+from . import demo, seed
 from .auth import accounts
 from .extensions import db
 from .models import InvitationRole, LearningSet, User
@@ -121,7 +121,58 @@ def create_set_command(name: str, programme: str) -> None:
     click.echo(f"Set {name!r} created. Invite people into it with: invite EMAIL --set {name!r}")
 
 
+@click.command("seed")
+@click.option(
+    "--reflections",
+    "wanted",
+    type=click.IntRange(min=0),
+    required=True,
+    help="How many reflections by seeded people there should be (tops up, never removes).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@with_appcontext
+@_migrated
+def seed_command(wanted: int, quiet: bool) -> None:
+    """Realistic data at scale: cohorts of sets with years of meetings and reflections.
+
+    Seeded people (…@seed.example.org) sign in with the demo password. With the demo data
+    loaded, its people get years of earlier meetings and reflections too.
+    """
+    before = seed.seeded_reflection_count()
+    to_add = max(wanted - before, 0)
+    if quiet or not to_add:
+        report = seed.seed(wanted)
+    else:
+        with click.progressbar(length=to_add, label="Seeding reflections") as bar:
+            report = seed.seed(wanted, progress=bar.update)
+    if report.demo_history is None:
+        click.echo("The demo data is not loaded: no history added for its people.")
+    elif report.demo_history:
+        click.echo(f"Demo people's history: {report.demo_history} reflections added.")
+    else:
+        click.echo("The demo people's history is there already.")
+    if to_add:
+        click.echo(f"Seeded reflections: {report.before} before, {report.reflections} added.")
+    else:
+        click.echo(
+            f"There are {report.before} seeded reflections already (asked for {wanted}):"
+            " none added."
+        )
+    tables = ", ".join(f"{rows} {table}" for table, rows in report.inserted.items())
+    click.echo(
+        f"Inserted {report.rows} rows in {report.seconds:.1f} s"
+        + (f" ({tables})." if tables else ".")
+    )
+    click.echo(f"Seeded people sign in with the password {seed.PASSWORD}.")
+
+
 def init_app(app: Flask) -> None:
-    commands = (demo_command, create_admin_command, create_set_command, invite_command)
+    commands = (
+        demo_command,
+        create_admin_command,
+        create_set_command,
+        invite_command,
+        seed_command,
+    )
     for command in commands:
         app.cli.add_command(command)
