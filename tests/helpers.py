@@ -64,6 +64,7 @@ DEMO_PAGES = [
     ("fran", "/"),
     ("fran", "/shared"),
     ("fran", "/shared?set_id={glasgow}"),
+    ("fran", "/shared?page=4"),
     ("fran", "/reflections/{shared}"),
     ("ada", "/"),
     ("admin", "/admin/"),
