@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
+from journal import text
 from journal.text import render_markdown
 
 # What rendered Markdown may contain: SPEC's Markdown subset, and nothing that runs or loads.
@@ -306,6 +307,25 @@ def test_links_with_other_schemes_are_not_made():
 
     assert "<a" not in rendered
     assert "ftp://example.org/file" in rendered
+
+
+@pytest.mark.parametrize("payload", PAYLOADS[:20])
+def test_a_text_rendered_again_comes_from_the_cache_and_is_as_inert(payload):
+    first = render_markdown(payload)
+    hits = text._cached.cache_info().hits
+    assert render_markdown(payload) == first
+    assert text._cached.cache_info().hits == hits + 1
+    assert problems_in_rendered_markdown(str(render_markdown(payload))) == []
+
+
+def test_a_long_text_is_rendered_without_the_cache():
+    long = "**Bold** <script>alert(1)</script> " * (text.CACHED_LENGTH // 30)
+    assert len(long) > text.CACHED_LENGTH
+    misses, size = text._cached.cache_info().misses, text._cached.cache_info().currsize
+    rendered = render_markdown(long)
+    assert rendered.count("<strong>Bold</strong>") == text.CACHED_LENGTH // 30
+    assert "<script" not in rendered
+    assert (text._cached.cache_info().misses, text._cached.cache_info().currsize) == (misses, size)
 
 
 def test_empty_text_renders_to_nothing():
