@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.throttle import limit_password_guesses
     from .auth.views import bp as auth_bp
     from .reflections.views import bp as reflections_bp
+    from .sets.views import bp as sets_bp
 
     app.url_map.converters["id"] = http.IdConverter
 
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     limit_password_guesses(app, limiter)
     app.register_blueprint(reflections_bp)
+    app.register_blueprint(sets_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     return app

@@ -158,6 +158,9 @@ class Meeting(db.Model):
     location: Mapped[str] = mapped_column(String(500), default="")
     agenda: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    # Cancelled, not deleted: reflections written for it keep their link, the set's history
+    # keeps the date, and it no longer counts as the last or next meeting.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     learning_set: Mapped[LearningSet] = relationship(back_populates="meetings")
 

@@ -72,6 +72,15 @@ def _names(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def call_link(location: str) -> str | None:
+    """The place of a meeting as a link when it is nothing but a web address (a video call);
+    None otherwise. Only http and https: never javascript: or data:."""
+    text = location.strip()
+    if text.startswith(("https://", "http://")) and not any(c.isspace() for c in text):
+        return text
+    return None
+
+
 def markdown(source: str) -> Markup:
     return render_markdown(source)
 
@@ -83,3 +92,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_global(meeting_label)
     app.add_template_global(audience)
+    app.add_template_global(call_link)

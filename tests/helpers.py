@@ -48,7 +48,8 @@ def postgres_database(suffix: str) -> str:
 
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
-# {mine} is cara's newest reflection and {shared} her newest one that fran may read.
+# {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
+# set Glasgow 3 and {meeting} its last meeting held.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -61,11 +62,19 @@ DEMO_PAGES = [
     ("cara", "/api/v1/reflections?limit=500"),
     ("cara", "/api/v1/me"),
     ("cara", "/api/v1/meetings"),
+    ("cara", "/sets"),
+    ("cara", "/sets/{glasgow}"),
+    ("cara", "/meetings/{meeting}"),
     ("fran", "/"),
     ("fran", "/shared"),
     ("fran", "/shared?set_id={glasgow}"),
     ("fran", "/shared?page=4"),
     ("fran", "/reflections/{shared}"),
+    ("fran", "/sets/{glasgow}"),
+    ("fran", "/sets/{glasgow}?past_page=2"),
+    ("fran", "/meetings/{meeting}"),
+    ("fran", "/meetings/{meeting}/edit"),
+    ("fran", "/sets/{glasgow}/meetings/new"),
     ("ada", "/"),
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
@@ -76,17 +85,20 @@ DEMO_PAGES = [
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import LearningSet, User
+    from journal.models import LearningSet, Meeting, User, utcnow
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
     newest = (Reflection.updated_at.desc(), Reflection.id)
     shared = mine.where(Reflection.visibility != "private", Reflection.meeting_id.is_not(None))
     glasgow = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Glasgow 3"))
+    held = select(Meeting.id).where(Meeting.set_id == glasgow, Meeting.starts_at <= utcnow())
+    meeting = db.session.scalar(held.order_by(Meeting.starts_at.desc()).limit(1))
     return {
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "glasgow": str(glasgow),
+        "meeting": str(meeting),
     }
 
 

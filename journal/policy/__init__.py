@@ -10,17 +10,27 @@ from .reflections import (
     get_reflection,
     reaches_its_set,
     readable_clause,
+    readable_in_set,
+    readable_on_meeting,
     readable_reflections,
     shared_clause,
     shared_with,
 )
+from .sets import can_schedule, get_meeting, get_set, is_member, membership_in
 
 __all__ = [
     "can_edit",
     "can_read",
+    "can_schedule",
+    "get_meeting",
     "get_reflection",
+    "get_set",
+    "is_member",
+    "membership_in",
     "reaches_its_set",
     "readable_clause",
+    "readable_in_set",
+    "readable_on_meeting",
     "readable_reflections",
     "shared_clause",
     "shared_with",

@@ -83,6 +83,20 @@ def shared_with(user: User, set_id: int | None = None) -> Select[tuple[Reflectio
     return select(Reflection).where(shared_clause(user, set_id))
 
 
+def readable_in_set(user: User, set_id: int) -> Select[tuple[Reflection]]:
+    """What `user` may read of one set's reflections: their own written for it and what its
+    other members shared with them there (never another's private reflection)."""
+    return select(Reflection).where(
+        Reflection.set_id == set_id,
+        or_(Reflection.author_id == user.id, _shared_clause(user, set_id)),
+    )
+
+
+def readable_on_meeting(user: User, meeting_id: int, set_id: int) -> Select[tuple[Reflection]]:
+    """What `user` may read of the reflections linked to one meeting (of set `set_id`)."""
+    return readable_in_set(user, set_id).where(Reflection.meeting_id == meeting_id)
+
+
 def can_read(user: User, reflection: Reflection) -> bool:
     if not user.is_authenticated:
         return False

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import LARGEST_ID, LearningSet, Meeting, Membership, SetRole, User, utcnow
@@ -21,10 +21,13 @@ def sets_of(user: User, role: SetRole | None = None) -> list[LearningSet]:
 
 
 def meetings_of(user: User) -> Select[tuple[Meeting]]:
-    """Meetings of every set the user belongs to, in any role."""
+    """Meetings of every set the user belongs to, in any role (not the cancelled ones)."""
     return (
         select(Meeting)
-        .where(Meeting.set_id.in_([m.set_id for m in memberships_of(user)]))
+        .where(
+            Meeting.set_id.in_([m.set_id for m in memberships_of(user)]),
+            Meeting.cancelled_at.is_(None),
+        )
         .options(joinedload(Meeting.learning_set))
         .order_by(Meeting.starts_at)
     )
@@ -33,12 +36,13 @@ def meetings_of(user: User) -> Select[tuple[Meeting]]:
 def linkable_meetings(user: User, keep: int | None = None, recent: int = 30) -> list[Meeting]:
     """Meetings a candidate may link a reflection to: their sets' upcoming and recent meetings.
 
-    `keep` is the meeting a reflection is already linked to, offered even if it is older.
+    `keep` is the meeting a reflection is already linked to, offered even if it is older (or
+    cancelled since).
     """
     candidate_sets = [m.set_id for m in memberships_of(user, SetRole.CANDIDATE)]
     query = (
         select(Meeting)
-        .where(Meeting.set_id.in_(candidate_sets))
+        .where(Meeting.set_id.in_(candidate_sets), Meeting.cancelled_at.is_(None))
         .options(joinedload(Meeting.learning_set))
         .order_by(Meeting.starts_at.desc())
     )
@@ -113,7 +117,8 @@ class MeetingTimes:
 
 
 def last_and_next(set_ids: list[int], now: datetime | None = None) -> dict[int, MeetingTimes]:
-    """For each set, its most recent started meeting and its next one, in one query."""
+    """For each set, its most recent started meeting and its next one, in one query. A
+    cancelled meeting is neither: "since the last meeting" starts at the last one held."""
     now = now or utcnow()
     times = {set_id: MeetingTimes(None, None) for set_id in set_ids}
     if not set_ids:
@@ -140,7 +145,7 @@ def _edge_meetings(set_ids: list[int], now: datetime) -> list[Meeting]:
             )
             .label("rank"),
         )
-        .where(Meeting.set_id.in_(set_ids))
+        .where(Meeting.set_id.in_(set_ids), Meeting.cancelled_at.is_(None))
         .subquery()
     )
     query = (
@@ -150,3 +155,36 @@ def _edge_meetings(set_ids: list[int], now: datetime) -> list[Meeting]:
         .options(joinedload(Meeting.learning_set))
     )
     return list(db.session.scalars(query))
+
+
+def members_of(set_id: int) -> list[Membership]:
+    """Everyone in one set, facilitators first, then by name, with their names: one query.
+    A set holds a handful of people (SPEC.md: 4 to 8 candidates and their facilitators)."""
+    query = (
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.set_id == set_id)
+        .options(contains_eager(Membership.user))
+        .order_by(Membership.role.desc(), User.name, User.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def upcoming_meetings(set_id: int, now: datetime | None = None) -> Select[tuple[Meeting]]:
+    """The set's meetings yet to start, soonest first (a query, for paging)."""
+    now = now or utcnow()
+    return (
+        select(Meeting)
+        .where(Meeting.set_id == set_id, Meeting.starts_at > now)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+
+
+def past_meetings(set_id: int, now: datetime | None = None) -> Select[tuple[Meeting]]:
+    """The set's meetings that have started, latest first (a query, for paging)."""
+    now = now or utcnow()
+    return (
+        select(Meeting)
+        .where(Meeting.set_id == set_id, Meeting.starts_at <= now)
+        .order_by(Meeting.starts_at.desc(), Meeting.id)
+    )

@@ -78,15 +78,19 @@ MEMBER_PAGES = {
     "reflections.actions",
     "reflections.shared",
     "reflections.view",
+    "sets.index",
+    "sets.view",
+    "sets.meeting",
     NOT_FOUND,
 }
 AUTHOR_PAGES = MEMBER_PAGES | {"reflections.edit", "reflections.delete"}
+FACILITATOR_PAGES = MEMBER_PAGES | {"sets.schedule", "sets.edit_meeting", "sets.cancel_meeting"}
 EXPECTED_PAGES = {
-    "admin": {"admin.index", "admin.people", "admin.invitations", NOT_FOUND},
-    "fran": MEMBER_PAGES,
+    "admin": {"admin.index", "admin.people", "admin.invitations", "sets.schedule", NOT_FOUND},
+    "fran": FACILITATOR_PAGES,
     "cara": AUTHOR_PAGES,
     "cal": AUTHOR_PAGES,
-    "finn": MEMBER_PAGES,
+    "finn": FACILITATOR_PAGES,
     "lee": AUTHOR_PAGES,
     "ada": {"reflections.home", "reflections.create", NOT_FOUND},
     "abe": {"reflections.home", "reflections.create", NOT_FOUND},
@@ -216,7 +220,8 @@ def sign_in(page: Page, server: LiveServer, person: str) -> None:
 
 def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]]:
     """(name, path) of the pages to open: the home page, every page its navigation and content
-    link to (one per endpoint), my newest reflection with its edit and delete pages, a 404."""
+    link to (one per endpoint), and those the set page and a meeting's page link to (scheduling,
+    for a facilitator), my newest reflection with its edit and delete pages, a 404."""
     if role == SIGNED_OUT:
         return [
             ("sign in", "/login"),
@@ -227,6 +232,11 @@ def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]
     plan = {server.endpoint_of(page.url): ("home", _path(page.url))}
     for href in _links(page, "header a[href], main a[href]"):
         plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
+    for endpoint in ("sets.view", "sets.meeting"):
+        if endpoint in plan:
+            page.goto(server.url + plan[endpoint][1])
+            for href in _links(page, "main a[href]"):
+                plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
     if "reflections.index" in plan:
         page.goto(f"{server.url}/reflections")
         mine = _links(page, "main article a[href]")

@@ -38,6 +38,7 @@ from journal.extensions import db
 from journal.forms import ConfirmForm, Form
 from journal.models import TEXT_LIMIT, ActionStatus, InvitationRole, LearningSet, User, Visibility
 from journal.reflections.forms import ActionForm, ReflectionForm
+from journal.sets.forms import MeetingForm
 from tests.factories import NEW_PASSWORD, PASSWORD, PASSWORD_HASH, Factory, stored
 from tests.helpers import make_app
 
@@ -346,6 +347,46 @@ def action(fuzz: Fuzz, draw: Draw | None) -> Visit:
         f"{prefix}-base_version": [version_of(fuzz, part), ""],
     }
     return Visit(client, f"/actions/{part}", token, ActionForm, valid, prefix=prefix)
+
+
+def meeting_values(world: World) -> dict[str, list[str]]:
+    return {
+        # The first of each is valid; then a time the clocks skip and one that happens twice.
+        "date": ["2031-05-06", "2027-03-28", "2027-10-31", "1969-12-31", "2101-01-01"],
+        "start_time": ["10:00", "01:30", "00:00", "23:59", "10:00:00"],
+        "end_time": ["", "12:00", "01:45", "09:00"],
+        "location": ["Room 2", "https://meet.example.org/a", "", "javascript:alert(1)"],
+        "agenda": REFLECTION_TEXT,
+    }
+
+
+@target("/sets/<id:set_id>/meetings/new")
+def schedule(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    who = pick(draw, [world.fran, world.admin, world.cara])
+    client, token = fuzz.browsers.signed_in(who)
+    part = path_part(draw, [str(world.set_a.id), str(world.set_b.id)])
+    return Visit(client, f"/sets/{part}/meetings/new", token, MeetingForm, meeting_values(world))
+
+
+@target("/meetings/<id:meeting_id>/edit")
+def edit_meeting(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    who = pick(draw, [world.fran, world.admin, world.cara])
+    client, token = fuzz.browsers.signed_in(who)
+    known = [str(world.next_meeting.id), str(world.meeting.id), str(world.other_meeting.id)]
+    part = path_part(draw, known)
+    return Visit(client, f"/meetings/{part}/edit", token, MeetingForm, meeting_values(world))
+
+
+@target("/meetings/<id:meeting_id>/cancel")
+def cancel_meeting(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    who = pick(draw, [world.fran, world.admin, world.cara])
+    client, token = fuzz.browsers.signed_in(who)
+    fresh = fuzz.make.meeting(world.set_a, days=3)
+    part = path_part(draw, [str(fresh.id), str(world.other_meeting.id)])
+    return Visit(client, f"/meetings/{part}/cancel", token, ConfirmForm, {})
 
 
 # The properties --------------------------------------------------------------------------------

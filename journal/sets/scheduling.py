@@ -1,0 +1,110 @@
+"""Scheduling, changing and cancelling meetings, with wall-clock times in the installation's
+time zone (`TIMEZONE`) and an audit event for each change.
+
+Times are typed as a date and a clock time where the set meets, and stored in UTC. Summer time
+makes two kinds of wall-clock time odd, once a year each:
+
+- a time that does not exist, skipped when the clocks go forward (Europe/London, the last Sunday
+  of March, 01:00 to 01:59): refused with a form error that says why;
+- a time that happens twice, when the clocks go back (the last Sunday of October, 01:00 to
+  01:59): taken as the first of the two, still in summer time (Python's `fold=0`), and the
+  person scheduling is told so.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from .. import audit
+from ..extensions import db
+from ..models import Meeting, User, utcnow
+
+# A meeting's date must fall within these years: anything else is a typing slip, and years far
+# enough out overflow when converted to UTC.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+
+
+class WallClockError(ValueError):
+    """A date and time that name no moment in the installation's time zone."""
+
+
+class DateOutOfRange(WallClockError):
+    """A date too far from now to be a meeting's."""
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def zone_name() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+@dataclass
+class Moment:
+    at: datetime  # UTC
+    ambiguous: bool  # the wall-clock time happens twice; this is the first
+
+
+def to_utc(day: date, clock: time) -> Moment:
+    """The moment a wall-clock time on `day` names in the installation's time zone."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DateOutOfRange(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    tz = zone()
+    wall = datetime.combine(day, clock.replace(tzinfo=None, fold=0))
+    first = wall.replace(tzinfo=tz)
+    # A time skipped by the clocks going forward comes back from UTC as another wall time.
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise WallClockError(
+            f"{clock:%H:%M} does not exist on {day:%-d %B %Y} in {tz.key}: the clocks go"
+            " forward then. Choose a time outside the hour they skip."
+        )
+    second = wall.replace(tzinfo=tz, fold=1)
+    return Moment(first.astimezone(UTC), first.utcoffset() != second.utcoffset())
+
+
+def wall_clock(moment: datetime) -> tuple[date, time]:
+    """The date and time a stored moment shows in the installation's time zone."""
+    local = moment.astimezone(zone())
+    return local.date(), local.time().replace(tzinfo=None, fold=0)
+
+
+@dataclass
+class MeetingInput:
+    starts_at: datetime
+    ends_at: datetime | None
+    location: str
+    agenda: str
+
+
+FIELDS = ("starts_at", "ends_at", "location", "agenda")
+
+
+def schedule(actor: User, set_id: int, data: MeetingInput) -> Meeting:
+    meeting = Meeting(set_id=set_id, **{name: getattr(data, name) for name in FIELDS})
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(actor, "meeting.scheduled", "meeting", meeting.id, set_id=set_id)
+    db.session.commit()
+    return meeting
+
+
+def change(actor: User, meeting: Meeting, data: MeetingInput) -> list[str]:
+    """Save what changed; the names of the fields that did (none: nothing is recorded)."""
+    changed = [name for name in FIELDS if getattr(meeting, name) != getattr(data, name)]
+    for name in changed:
+        setattr(meeting, name, getattr(data, name))
+    if changed:
+        audit.record(
+            actor, "meeting.changed", "meeting", meeting.id, set_id=meeting.set_id, fields=changed
+        )
+        db.session.commit()
+    return changed
+
+
+def cancel(actor: User, meeting: Meeting) -> None:
+    meeting.cancelled_at = utcnow()
+    audit.record(actor, "meeting.cancelled", "meeting", meeting.id, set_id=meeting.set_id)
+    db.session.commit()
