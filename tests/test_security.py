@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
-from journal.models import Invitation, Reflection
+from journal.models import Invitation, LearningSet, Meeting, Reflection
 from tests.factories import NEW_PASSWORD, make_invitation, table_rows
 from tests.helpers import form_token, make_app
 
@@ -177,7 +177,7 @@ def test_the_inline_code_check_finds_what_it_should(page, found):
     assert inline_code(page) == found
 
 
-JOURNAL = ["/", "/reflections", "/reflections/new", "/actions", "/shared", "/account"]
+JOURNAL = ["/", "/reflections", "/reflections/new", "/actions", "/shared", "/account", "/sets"]
 # Demo person -> what they visit. "own": a reflection of theirs, with its edit and delete pages;
 # "shared": one that others shared with them.
 VISITS = {
@@ -242,7 +242,12 @@ def _world(app: Flask) -> dict[str, str]:
             select(Reflection).where(Reflection.experience.startswith("A note to myself"))
         ).one()
         (invitation,) = db.session.scalars(select(Invitation)).all()
+        glasgow = db.session.scalars(select(LearningSet).filter_by(name="Glasgow 3")).one()
+        upcoming = select(Meeting.id).where(Meeting.set_id == glasgow.id)
+        meeting = db.session.scalars(upcoming.order_by(Meeting.starts_at.desc())).first()
     return {
+        "glasgow": str(glasgow.id),
+        "meeting": str(meeting),
         "own": str(own.id),
         "action": f"a{own.id.hex}",
         "invitation": str(invitation.id),
@@ -284,6 +289,21 @@ FORMS = [
         200,
     ),
     ("withdraw", "admin", "/admin/invitations/{invitation}/revoke", {}, 302),
+    (
+        "schedule a meeting",
+        "fran",
+        "/sets/{glasgow}/meetings/new",
+        {"date": "2031-05-06", "start_time": "10:00", "end_time": "", "location": "", "agenda": ""},
+        302,
+    ),
+    (
+        "change a meeting",
+        "fran",
+        "/meetings/{meeting}/edit",
+        {"date": "2031-05-06", "start_time": "10:00", "end_time": "", "location": "", "agenda": ""},
+        302,
+    ),
+    ("cancel a meeting", "fran", "/meetings/{meeting}/cancel", {}, 302),
     (
         "change password",
         "cara",
