@@ -350,12 +350,15 @@ EXPECTED_QUERIES = {
     "/sets": 1,  # the sets came with the user
     "/sets/{glasgow}": 5,  # members, upcoming, past, reflections
     "/meetings/{last}": 4,  # the meeting, its reflections, who has none
+    "/sets/{glasgow}/meetings/new": 1,  # the set came with the user
+    "/meetings/{next}/edit": 2,  # the meeting with its set
+    "/meetings/{next}/cancel": 2,
 }
 
 
 @pytest.mark.parametrize(("url", "expected"), EXPECTED_QUERIES.items())
 def test_what_each_page_costs(cast, visit, count_queries, url, expected):
-    url = url.format(glasgow=cast.glasgow.id, last=cast.last.id)
+    url = url.format(glasgow=cast.glasgow.id, last=cast.last.id, next=cast.next.id)
     visitor = visit(cast.fran)
     with count_queries() as counted:
         assert visitor.get(url).status_code == 200
