@@ -27,7 +27,7 @@ def require_admin() -> None:
 
 
 def _set_choices(form: InvitationForm) -> None:
-    """"No set", and the set the invitation is for, chosen on the Sets page (`?set_id=`).
+    """The choice of "No set", and the set the invitation is for (from the Sets page, `?set_id=`).
 
     Not every set: that choice would grow with the installation (thousands of sets on every
     visit); an admin finds the set by name on the Sets page and follows its "Invite" link.
