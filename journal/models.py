@@ -87,6 +87,8 @@ class Decision(StrEnum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # The administration lists people by name, a page at a time.
+    __table_args__ = (Index("ix_users_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -14,4 +14,9 @@ class InvitationForm(Form):
     role = SelectField(
         "Role", choices=[SelectChoice(r.value, r.value.title()) for r in InvitationRole]
     )
-    set_id = SelectField("Set", coerce=optional_id, validate_choice=False)
+    set_id = SelectField(
+        "Set",
+        coerce=optional_id,
+        validate_choice=False,
+        description="To invite someone into a set, find the set under Sets and choose Invite.",
+    )

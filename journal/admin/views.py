@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from ..auth import accounts
 from ..errors import csrf_error, error_response
 from ..extensions import db, login_manager
-from ..http import contains, paginate, search_arg
+from ..http import contains, number_arg, paginate, search_arg
 from ..models import Enrolment, Invitation, LearningSet, Membership, User, utcnow
 from .forms import InvitationForm
 
@@ -26,11 +26,19 @@ def require_admin() -> None:
         abort(404)  # the administration is not something other people need to know exists
 
 
-def _set_choices() -> list[SelectChoice]:
-    sets = db.session.scalars(select(LearningSet).order_by(LearningSet.name))
-    return [SelectChoice("", "No set (assessors and admins)")] + [
-        SelectChoice(str(s.id), s.name) for s in sets
-    ]
+def _set_choices(form: InvitationForm) -> None:
+    """The choice of "No set", and the set the invitation is for (from the Sets page, `?set_id=`).
+
+    Not every set: that choice would grow with the installation (thousands of sets on every
+    visit); an admin finds the set by name on the Sets page and follows its "Invite" link.
+    """
+    if not form.is_submitted():
+        form.set_id.data = number_arg("set_id")
+    chosen = form.set_id.data if isinstance(form.set_id.data, int) else None
+    learning_set = db.session.get(LearningSet, chosen) if chosen else None
+    form.set_id.choices = [SelectChoice("", "No set (assessors and admins)")]
+    if learning_set is not None:
+        form.set_id.choices.append(SelectChoice(str(learning_set.id), learning_set.name))
 
 
 @bp.get("/")
@@ -95,7 +103,7 @@ def _create_invitation(form: InvitationForm) -> str | None:
 @bp.route("/invitations", methods=["GET", "POST"])
 def invitations():
     form = InvitationForm()
-    form.set_id.choices = _set_choices()
+    _set_choices(form)
     link = None
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
@@ -106,7 +114,7 @@ def invitations():
                 " the link below; it is shown only once."
             )
             form = InvitationForm(formdata=None)
-            form.set_id.choices = _set_choices()
+            _set_choices(form)
             status = 200
     elif form.set_id.errors:
         # Only a tampered form sends a set that is not a number: the same answer as a wrong one.
@@ -142,7 +150,7 @@ def refused_without_token(error: CSRFError):
     if request.endpoint != "admin.invitations":
         return csrf_error(error)
     form = InvitationForm()
-    form.set_id.choices = _set_choices()
+    _set_choices(form)
     problem = (
         "The form expired or was sent from elsewhere; nothing was created."
         " Check it and send it again."

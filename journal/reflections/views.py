@@ -235,9 +235,11 @@ def delete(reflection_id: uuid.UUID):
 @bp.get("/actions")
 def actions():
     # Two lists, each a page at a time: `page` for the open ones, `done_page` for the rest.
+    # Only open actions carry a form: a closed one is a record, changed from its own page
+    # (a form each costs more to build than the rest of the list).
     open_ = paginate(overview.open_actions(current_user))
     closed = paginate(overview.closed_actions(current_user), param="done_page")
-    forms = {r.id: _action_form(r) for r in open_.items + closed.items}
+    forms = {r.id: _action_form(r) for r in open_.items}
     return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
 
 
@@ -247,8 +249,14 @@ def _action_form(reflection: Reflection) -> ActionForm:
     return form
 
 
-@bp.post("/actions/<uuid:reflection_id>")
+@bp.route("/actions/<uuid:reflection_id>", methods=["GET", "POST"])
 def update_action(reflection_id: uuid.UUID):
+    if request.method == "GET":
+        reflection = get_reflection(reflection_id, check_author=True)
+        if not reflection.next_action:
+            abort(404)
+        form = _action_form(reflection)
+        return render_template("reflections/action.html", reflection=reflection, form=form)
     form = ActionForm(prefix=f"a{reflection_id.hex}")
     if saving.deleted_by(current_user, reflection_id):
         return _deleted_meanwhile("reflections/action.html", form, reflection=None)

@@ -84,6 +84,40 @@ def test_the_sets_page_costs_the_same_queries_for_two_sets_or_forty(
     assert len(many) == len(few)
 
 
+def test_the_invitation_form_offers_the_set_it_was_opened_for_not_every_set(
+    app, admin, make, count_queries
+):
+    glasgow = make.set("Glasgow 3")
+    with count_queries() as few:
+        plain_page = admin.get("/admin/invitations").text
+    for n in range(40):
+        make.set(f"Set {n:02}")
+    with count_queries() as many:
+        admin.get("/admin/invitations")
+    assert len(many) == len(few)
+    sets_page = admin.get("/admin/?q=glasgow").text
+    assert f'href="/admin/invitations?set_id={glasgow.id}"' in sets_page
+    for_glasgow = admin.get(f"/admin/invitations?set_id={glasgow.id}").text
+    assert set_options(plain_page) == [("", "No set (assessors and admins)", True)]
+    assert set_options(for_glasgow) == [
+        ("", "No set (assessors and admins)", False),
+        (str(glasgow.id), "Glasgow 3", True),
+    ]
+    for unknown in ("99999", "abc", "%00"):
+        assert len(set_options(admin.get(f"/admin/invitations?set_id={unknown}").text)) == 1
+
+
+def set_options(html: str) -> list[tuple[str, str, bool]]:
+    """The set field's options: (value, label, selected)."""
+    field = re.search(r'<select[^>]*name="set_id".*?</select>', html, re.S).group(0)
+    return [
+        (value, label, "selected" in attrs)
+        for attrs, value, label in re.findall(
+            r'<option((?:[^>]*?value="([^"]*)")[^>]*)>([^<]*)</option>', field
+        )
+    ]
+
+
 def invite(app, *emails):
     with app.app_context():
         for email in emails:

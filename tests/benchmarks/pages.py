@@ -259,6 +259,30 @@ def table(scale: str, rows: list[Row], baseline: dict[tuple[str, str], float] | 
     return "\n".join(lines)
 
 
+def summary(runs: dict[int, list[Row]]) -> str:
+    """One line per page: its rate at each scale, then the largest scale against the bare route
+    and against the smallest seeded scale (the first with the demo people's years of history,
+    so the same page content as at the largest)."""
+    scales = list(runs)
+    largest, seeded = scales[-1], next((n for n in scales if n), scales[0])
+    names = ["demo" if n == 0 else f"{n:,}" for n in scales]
+    versus = "demo" if seeded == 0 else f"{seeded:,}"
+    lines = [
+        "### Summary: requests per second by number of seeded reflections",
+        "",
+        f"| who | page | queries | {' | '.join(names)} | share of bare | p95 ms | vs {versus} |",
+        "| --- | --- | ---: |" + " ---: |" * (len(names) + 3),
+    ]
+    for index, row in enumerate(runs[largest]):
+        rates = " | ".join(f"{runs[n][index].rate:,.0f}" for n in scales)
+        change = row.rate / runs[seeded][index].rate - 1
+        lines.append(
+            f"| {row.who} | `{row.url}` | {row.queries} | {rates}"
+            f" | {row.rate / row.bare_rate:.3f} | {row.latency('p95_ms'):.0f} | {change:+.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="0,10000,100000,1000000")
@@ -274,7 +298,7 @@ def main() -> None:
     flask(env, "demo")
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": env["SECRET_KEY"]})
-    tables, baseline = [], None
+    tables, baseline, runs = [], None, {}
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "report.lua"
         script.write_text(WRK_SCRIPT)
@@ -297,12 +321,13 @@ def main() -> None:
                 )
                 tables.append(table(name, rows, baseline))
                 baseline = baseline or {(r.who, r.url): r.rate for r in rows}
+                runs[scale] = rows
                 memory = worker_memory(servers[0])
             finally:
                 for server in servers:
                     server.terminate()
                     server.wait()
-        print("\n\n".join(tables))
+        print("\n\n".join([*tables, summary(runs)]))
         print(f"\nResident memory of each app worker after the last run: {memory} KiB")
 
 

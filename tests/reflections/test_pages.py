@@ -736,6 +736,7 @@ def test_only_the_author_may_edit_delete_or_record_the_action(
         "POST edit": other.post(f"/reflections/{reflection.id}/edit", edit),
         "GET delete": other.get(f"/reflections/{reflection.id}/delete"),
         "POST delete": other.post(f"/reflections/{reflection.id}/delete", {}),
+        "GET action": other.get(f"/actions/{reflection.id}"),
         "POST action": other.post(
             f"/actions/{reflection.id}", _action_fields(reflection, "done", "Not mine to say.")
         ),
@@ -1390,7 +1391,16 @@ def test_recording_what_came_of_an_action(app, world, make, visit, status, headi
     assert (saved.action_status, saved.action_outcome, saved.version) == (status, outcome, 2)
     page = cara.page("/actions")
     assert action_lists(page)[heading] == [reflection.id]
-    shown = form_values(page.one("article", id=f"action-{reflection.id}"))
+    card = page.one("article", id=f"action-{reflection.id}")
+    if heading == "Open":
+        shown = form_values(card)
+    else:
+        # A closed action is a record on the list; its own page changes it.
+        assert not card.select("form")
+        assert "Two of five answered; one useful point." in card.text
+        (change,) = [a for a in card.select("a") if a.text == "Change what came of it"]
+        assert change.attrs["href"] == f"/actions/{reflection.id}"
+        shown = form_values(cara.page(change.attrs["href"]).one("main").one("form"))
     assert shown[f"a{reflection.id.hex}-action_status"] == status
     assert shown[f"a{reflection.id.hex}-action_outcome"] == outcome
     view = cara.page(f"/reflections/{reflection.id}")
