@@ -8,6 +8,7 @@ the module (the demo, its people's years of history, and SEEDED other reflection
 """
 
 import json
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -25,7 +26,9 @@ SEEDED = 40_000
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[Flask]:
-    app = make_app(postgres_database("plans"))
+    # A database of its own, and of this worker's own: under `--dist load` two workers may each
+    # run some of these tests, and each drops and seeds it.
+    app = make_app(postgres_database("plans_" + os.environ.get("PYTEST_XDIST_WORKER", "main")))
     with app.app_context():
         db.drop_all()
         db.create_all()
