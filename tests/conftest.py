@@ -128,6 +128,21 @@ def count_queries(app):
 
 
 @pytest.fixture
+def visit(app):
+    """`visit(person)`: a browser of their own, signed in, with its CSRF token (pages of the
+    journal and of sets are read through it)."""
+    from .reflections.test_pages import Visitor
+
+    def signed_in(user: User, password: str = PASSWORD):
+        client = app.test_client()
+        auth = AuthActions(client)
+        assert auth.login(user.email, password).status_code == 302
+        return Visitor(client, auth.csrf())
+
+    return signed_in
+
+
+@pytest.fixture
 def browser(app):
     """`browser(email, password)`: a new client signed in as that person; `browser()`: nobody."""
 

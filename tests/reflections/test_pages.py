@@ -27,8 +27,8 @@ from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
 from journal.models import LearningSet, Meeting, Reflection, User
 from journal.templating import format_datetime, meeting_label
-from tests.factories import PASSWORD, Factory, stored
-from tests.helpers import AuthActions, csrf_token_of
+from tests.factories import Factory, stored
+from tests.helpers import csrf_token_of
 
 PAGE_SIZE = 3
 TEXT_LIMIT = 20_000
@@ -276,17 +276,6 @@ class Visitor:
         answer = self.get(url)
         assert answer.status_code == 200, (url, answer.status_code)
         return parse(answer.text)
-
-
-@pytest.fixture
-def visit(app: Flask):
-    def signed_in(user: User, password: str = PASSWORD) -> Visitor:
-        client = app.test_client()
-        auth = AuthActions(client)
-        assert auth.login(user.email, password).status_code == 302
-        return Visitor(client, auth.csrf())
-
-    return signed_in
 
 
 def reflection_count(app: Flask) -> int:

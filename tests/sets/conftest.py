@@ -14,9 +14,7 @@ from flask import Flask
 
 from journal.extensions import db
 from journal.models import Enrolment, Framework, LearningSet, Meeting, User
-from tests.factories import PASSWORD, Factory
-from tests.helpers import AuthActions
-from tests.reflections.test_pages import Visitor
+from tests.factories import Factory
 
 from .common import PAGE_SIZE
 
@@ -75,16 +73,3 @@ def cast(app: Flask, make: Factory) -> Cast:
         next=make.meeting(glasgow, 7, "https://meet.example.org/glasgow-3"),
         leeds_last=make.meeting(leeds, -3, "Video call"),
     )
-
-
-@pytest.fixture
-def visit(app: Flask):
-    """`visit(person)`: a browser of their own, signed in, with its CSRF token."""
-
-    def signed_in(user: User, password: str = PASSWORD) -> Visitor:
-        client = app.test_client()
-        auth = AuthActions(client)
-        assert auth.login(user.email, password).status_code == 302
-        return Visitor(client, auth.csrf())
-
-    return signed_in
