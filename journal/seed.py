@@ -20,9 +20,6 @@ the next batch is generated in a thread meanwhile. Every seeded person signs in 
 password (one argon2 hash computed per run), each with a session token of their own.
 """
 
-# Curly quotes in the text are the point: seeded Markdown holds what people really type.
-# ruff: noqa: RUF001
-
 import math
 import random
 import re
