@@ -103,6 +103,11 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.set_id"
     )
+    # Deleted with the account by the ORM too: SQLite enforces no foreign keys here, and a
+    # feed left behind would open the calendar of whoever is given the same id next.
+    calendar_feed: Mapped["CalendarFeed | None"] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     def get_id(self) -> str:
         return self.session_token
@@ -163,6 +168,9 @@ class Meeting(db.Model):
     # Cancelled, not deleted: reflections written for it keep their link, the set's history
     # keeps the date, and it no longer counts as the last or next meeting.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was last changed or cancelled (None: never since it was scheduled), set by every
+    # ORM update: calendar feeds give it as LAST-MODIFIED, so a phone takes the new time.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=lambda: utcnow())
 
     learning_set: Mapped[LearningSet] = relationship(back_populates="meetings")
 
@@ -372,3 +380,20 @@ class Invitation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     learning_set: Mapped[LearningSet | None] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar address (journal/calendar/). Like an invitation's, only a
+    hash of its secret is kept, so a leaked database opens no calendar; the address itself is
+    shown once, when it is made."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # When this address was made (renewing makes a new one).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    user: Mapped[User] = relationship(back_populates="calendar_feed")
