@@ -4,6 +4,7 @@ Pages, the API and (later) exports and feeds call these; templates never decide.
 a loader that 404s for what the current user may not see (like flaskr's `get_post`).
 """
 
+from .calendar import calendar_actions, calendar_meetings, get_feed_owner
 from .reflections import (
     can_edit,
     can_read,
@@ -19,9 +20,12 @@ from .reflections import (
 from .sets import can_schedule, get_meeting, get_set, is_member, membership_in
 
 __all__ = [
+    "calendar_actions",
+    "calendar_meetings",
     "can_edit",
     "can_read",
     "can_schedule",
+    "get_feed_owner",
     "get_meeting",
     "get_reflection",
     "get_set",
