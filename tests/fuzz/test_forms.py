@@ -389,6 +389,21 @@ def cancel_meeting(fuzz: Fuzz, draw: Draw | None) -> Visit:
     return Visit(client, f"/meetings/{part}/cancel", token, ConfirmForm, {})
 
 
+@target("/calendar/feed")
+def calendar_on(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    who = pick(draw, [fuzz.world.cara, fuzz.world.admin])
+    client, token = fuzz.browsers.signed_in(who)
+    return Visit(client, "/calendar/feed", token, ConfirmForm, {})
+
+
+@target("/calendar/feed/revoke")
+def calendar_off(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara)
+    if pick(draw, [True, False]):
+        client.post("/calendar/feed", data={"csrf_token": token})
+    return Visit(client, "/calendar/feed/revoke", token, ConfirmForm, {})
+
+
 # The properties --------------------------------------------------------------------------------
 
 
