@@ -236,3 +236,16 @@ def test_unknown_fields_are_ignored(app, cast, visit, calendar_app):
     assert "A" * 43 not in address
     with app.app_context():
         assert db.session.scalars(select(CalendarFeed.user_id)).all() == [cast.cara.id]
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["feed off", "feed on"])
+def test_the_account_page_costs_one_statement_for_the_feed(cast, visit, count_queries, on):
+    cara = visit(cast.cara)
+    if on:
+        turn_on(cara)
+
+    with count_queries() as counted:
+        assert cara.get("/account").status_code == 200
+
+    # The signed-in user with their sets (every page), then their feed.
+    assert len(counted) == 2, counted.statements

@@ -58,15 +58,19 @@ def test_every_event_has_what_a_calendar_app_needs(cast, subscribe, read):
             assert name in event, (uid, name)
 
 
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
 def test_the_same_data_gives_the_same_feed_and_an_unchanged_one_is_not_sent_again(
-    cast, subscribe, calendar_app
+    cast, subscribe, calendar_app, encoding
 ):
     path = subscribe(cast.cara)
-    first = calendar_app(path)
+    first = calendar_app(path, **{"Accept-Encoding": encoding})
 
-    again = calendar_app(path, **{"If-None-Match": first.headers["ETag"]})
+    again = calendar_app(
+        path, **{"Accept-Encoding": encoding, "If-None-Match": first.headers["ETag"]}
+    )
 
-    assert calendar_app(path).data == first.data
+    assert calendar_app(path, **{"Accept-Encoding": encoding}).data == first.data
+    assert first.headers.get("Content-Encoding", "identity") == encoding
     assert again.status_code == 304
     assert again.data == b""
 
