@@ -1,7 +1,7 @@
 """Calendar feeds: a private address per person (only its hash kept), and when a meeting last
 changed (the feed's LAST-MODIFIED)
 
-Revision ID: 0007_calendar_feeds
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27 23:42:54
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_calendar_feeds'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
