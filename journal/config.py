@@ -36,6 +36,10 @@ DEFAULTS = {
     "DEVICE_COOKIE_DURATION": timedelta(days=180),
     "INVITATION_LIFETIME": timedelta(days=7),
     "PAGE_SIZE": 20,
+    # A framework file uploaded on /admin/frameworks (the largest real one is a few dozen KB).
+    "FRAMEWORK_FILE_LIMIT": 256 * 1024,
+    # Portfolio exports are deleted this long after they were asked for (journal/evidence/).
+    "EXPORT_LIFETIME": timedelta(hours=24),
     "TIMEZONE": "Europe/London",
     # development: a generated secret key and cookies without the Secure flag (plain http).
     "DEVELOPMENT": False,
