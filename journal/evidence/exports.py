@@ -35,7 +35,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..pdf import Document
+from ..pdf import FONT, Document
 from ..policy import can_read_portfolio, portfolio_claims
 from ..templating import format_date, format_datetime
 from .coverage import State, coverage
@@ -174,6 +174,54 @@ def gather(enrolment: Enrolment) -> Portfolio:
 
 # The files -------------------------------------------------------------------------------------
 
+
+class PortfolioDocument(Document):
+    """A Document whose paragraphs are wrapped here, word by word, with each word measured once:
+    fpdf2's multi_cell measures the whole line again for every character it adds, which made a
+    portfolio of 300 pieces of evidence take 17 s instead of 2."""
+
+    LINE_HEIGHT = 5.5
+
+    def __init__(self, title: str) -> None:
+        super().__init__(title)
+        self._widths: dict[tuple[str, str], float] = {}
+
+    def _width(self, text: str) -> float:
+        key = (self.font_style, text)
+        if key not in self._widths:
+            self._widths[key] = self.get_string_width(text)
+        return self._widths[key]
+
+    def _wrap(self, line: str, width: float) -> list[str]:
+        lines, current, current_width = [], "", 0.0
+        space = self._width(" ")
+        for word in line.split(" "):
+            word_width = self._width(word)
+            if current and current_width + space + word_width <= width:
+                current, current_width = f"{current} {word}", current_width + space + word_width
+                continue
+            if current or lines:
+                lines.append(current)
+            current, current_width = word, word_width
+            while current_width > width:  # a word longer than the line: cut it
+                cut = 1
+                while cut < len(current) and self._width(current[: cut + 1]) <= width:
+                    cut += 1
+                lines.append(current[:cut])
+                current = current[cut:]
+                current_width = self._width(current)
+        lines.append(current)
+        return lines
+
+    def paragraph(self, text: str, style: str = "") -> None:
+        self.set_font(FONT, style, 11)
+        for line in text.splitlines() or [""]:
+            for part in self._wrap(line.replace("\t", "    "), self.epw):
+                self.cell(0, self.LINE_HEIGHT, part, new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, size=11)
+        self.ln(1)
+
+
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
 
 
@@ -190,7 +238,7 @@ def declaration(portfolio: Portfolio) -> str:
 
 def build_pdf(portfolio: Portfolio, progress: Progress | None = None) -> bytes:
     title = f"Portfolio of {portfolio.candidate}"
-    document = Document(title)
+    document = PortfolioDocument(title)
     document.heading(title, 18)
     document.paragraph(f"{portfolio.framework_title} ({portfolio.framework_code})")
     document.paragraph(f"Assessor: {portfolio.assessor}")
@@ -226,7 +274,7 @@ def build_pdf(portfolio: Portfolio, progress: Progress | None = None) -> bytes:
     return document.to_bytes()
 
 
-def _evidence_pages(document: Document, evidence: Evidence, count: int) -> None:
+def _evidence_pages(document: PortfolioDocument, evidence: Evidence, count: int) -> None:
     frozen = evidence.frozen
     document.heading(f"Evidence {evidence.number} of {count}")
     document.paragraph(

@@ -177,7 +177,8 @@ class _Checker:
 
     def done(self, data: FrameworkData) -> FrameworkData:
         units = {}
-        if not data.units:
+        said = {(p.line, p.field.rsplit(".", 1)[-1]) for p in self.problems}
+        if not data.units and not any(where == "units" for _, where in said):
             self.add(None, "units", "the framework has no units")
         for unit in data.units:
             if unit.code and unit.code in units:
@@ -188,7 +189,7 @@ class _Checker:
                     f"{unit.code} appears twice (first at line {first})",
                 )
             units.setdefault(unit.code, unit)
-            if not unit.criteria:
+            if not unit.criteria and (unit.line, "criteria") not in said:
                 self.add(unit.line, "criteria", f"unit {unit.code} has no criteria")
             seen: dict[str, int | None] = {}
             for criterion in unit.criteria:
@@ -213,6 +214,9 @@ def _read_json(text: str) -> FrameworkData:
         raise FrameworkError(
             [Problem(error.lineno, "", f"not valid JSON: {error.msg} (column {error.colno})")]
         ) from None
+    if not isinstance(document, dict):
+        message = "the file must hold one JSON object {…} with code, title and units"
+        raise FrameworkError([Problem(1, "", message)])
     lines = _json_lines(text)
     check = _Checker()
 
