@@ -63,9 +63,13 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
     if not is_queued():
         function(*args)
         return
-    queue().enqueue(
-        function, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=FAILED_JOB_TTL
-    )
+    jobs = queue()
+    try:
+        jobs.enqueue(
+            function, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=FAILED_JOB_TTL
+        )
+    finally:
+        jobs.connection.close()
 
 
 @click.command("worker")
@@ -84,5 +88,4 @@ def worker_command(burst: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("JOBS_QUEUE", "set-journal")
     app.cli.add_command(worker_command)
