@@ -25,6 +25,7 @@ from journal.models import (
     utcnow,
 )
 from tests.factories import table_rows
+from tests.test_security import inline_code
 
 from .portfolio_common import (
     LIVE_EDIT,
@@ -355,3 +356,21 @@ def test_a_portfolio_of_300_pieces_of_evidence_completes(app, make, world):
     assert len([n for n in archive.namelist() if n.endswith(".md")]) == 302
     last = PdfReader(io.BytesIO(archive.read("portfolio.pdf"))).pages[-1].extract_text()
     assert "Evidence 302 of 302" in last
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_no_portfolio_page_needs_inline_code(visit, world, who):
+    visitor = visit(world.person(who))
+    page, _download = made(visitor, world.enrolment)
+    addresses = [
+        "/portfolios",
+        f"/portfolios/{world.enrolment}/coverage",
+        f"/portfolios/{world.enrolment}/exports",
+        page,
+    ]
+
+    for address in addresses:
+        answer = visitor.client.get(address)
+        assert answer.status_code == 200
+        assert inline_code(answer.text) == [], address
+        assert '<meta name="csrf-token" content="' in answer.text
