@@ -15,6 +15,7 @@ from .portfolio_common import (
     World,
     build_world,
     decide,
+    enrol,
     offer,
     reassign,
 )
@@ -152,3 +153,19 @@ def test_the_page_costs_the_same_statements_with_years_of_evidence(
         assert client.get(address).status_code == 200
 
     assert len(after) == len(before) == 5
+
+
+def test_the_portfolio_list_costs_the_same_statements_with_more_candidates(
+    app, make, visit, world, count_queries
+):
+    client = visit(world.ada).client
+    with count_queries() as before:
+        assert client.get("/portfolios").status_code == 200
+    for number in range(25):
+        enrol(app, make.user(f"Candidate {number}"), world.ada)
+
+    with count_queries() as after:
+        page = client.get("/portfolios")
+
+    assert len(after) == len(before) == 2
+    assert 'rel="next"' in page.text  # a page at a time

@@ -374,3 +374,25 @@ def test_no_portfolio_page_needs_inline_code(visit, world, who):
         assert answer.status_code == 200
         assert inline_code(answer.text) == [], address
         assert '<meta name="csrf-token" content="' in answer.text
+
+
+def test_the_export_pages_cost_the_same_statements_with_more_exports(
+    app, visit, world, count_queries
+):
+    visitor = visit(world.ada)
+    first, _download = made(visitor, world.enrolment)
+    addresses = [f"/portfolios/{world.enrolment}/exports", first]
+
+    def statements() -> list[int]:
+        counts = []
+        for address in addresses:
+            with count_queries() as counted:
+                assert visitor.client.get(address).status_code == 200
+            counts.append(len(counted))
+        return counts
+
+    before = statements()
+    for _ in range(12):
+        queued_export(app, world, world.ada)
+
+    assert statements() == before == [3, 2]
