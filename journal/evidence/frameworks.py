@@ -106,14 +106,18 @@ class ImportReport:
     def summary(self) -> str:
         verb = "created" if self.created else "updated"
         parts = [
-            f"{self.units_added} units added" if self.units_added else "",
-            f"{self.criteria_added} criteria added" if self.criteria_added else "",
-            f"{self.criteria_changed} criteria changed" if self.criteria_changed else "",
-            f"{self.units_removed} units removed" if self.units_removed else "",
-            f"{self.criteria_removed} criteria removed" if self.criteria_removed else "",
+            _counted(self.units_added, "unit", "units", "added"),
+            _counted(self.criteria_added, "criterion", "criteria", "added"),
+            _counted(self.criteria_changed, "criterion", "criteria", "changed"),
+            _counted(self.units_removed, "unit", "units", "removed"),
+            _counted(self.criteria_removed, "criterion", "criteria", "removed"),
         ]
         done = ", ".join(p for p in parts if p) or "nothing changed"
         return f"Framework {self.framework.code} ({self.framework.title}) {verb}: {done}."
+
+
+def _counted(count: int, one: str, many: str, what: str) -> str:
+    return f"{count} {one if count == 1 else many} {what}" if count else ""
 
 
 # Reading a file -----------------------------------------------------------------------------

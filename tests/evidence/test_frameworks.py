@@ -334,8 +334,8 @@ def test_a_changed_file_updates_texts_and_adds_without_breaking_claims(app, worl
     summary = load(app, changed_sample(change))
 
     assert summary == (
-        "Framework L7-SML-SAMPLE (Level 7 (2027 edition)) updated: 1 units added,"
-        " 2 criteria added, 1 criteria changed."
+        "Framework L7-SML-SAMPLE (Level 7 (2027 edition)) updated: 1 unit added,"
+        " 2 criteria added, 1 criterion changed."
     )
     assert claims_state(app) == before  # same criteria, same decisions
     with app.app_context():
@@ -374,7 +374,7 @@ def test_removing_criteria_and_units_without_evidence_is_allowed(app, world):
 
     summary = load(app, changed_sample(change))
 
-    assert summary.endswith("updated: 1 criteria removed.")
+    assert summary.endswith("updated: 1 criterion removed.")
     with app.app_context():
         assert "1.3" not in {c.code for c in db.session.scalars(select(Criterion))}
 
