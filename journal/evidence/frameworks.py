@@ -214,14 +214,18 @@ class _Checker:
 def _read_json(text: str) -> FrameworkData:
     try:
         document = json.loads(text)
+        if not isinstance(document, dict):
+            message = "the file must hold one JSON object {…} with code, title and units"
+            raise FrameworkError([Problem(1, "", message)])
+        lines = _json_lines(text)
     except json.JSONDecodeError as error:
         raise FrameworkError(
             [Problem(error.lineno, "", f"not valid JSON: {error.msg} (column {error.colno})")]
         ) from None
-    if not isinstance(document, dict):
-        message = "the file must hold one JSON object {…} with code, title and units"
-        raise FrameworkError([Problem(1, "", message)])
-    lines = _json_lines(text)
+    except RecursionError:
+        raise FrameworkError(
+            [Problem(None, "", "lists or objects are nested too deeply")]
+        ) from None
     check = _Checker()
 
     def line(*path: str | int) -> int | None:

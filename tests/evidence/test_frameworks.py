@@ -192,6 +192,11 @@ BAD_JSON = [
         ["line 2, code: contains a control character"],
     ),
     ("empty file", b"  \n", ["the file: the file is empty"]),
+    (
+        "nested too deeply",
+        b'{"units": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+        ["the file: lists or objects are nested too deeply"],
+    ),
 ]
 
 
