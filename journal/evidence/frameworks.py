@@ -168,7 +168,7 @@ class _Checker:
             self.add(line, where, "is missing")
             return ""
         if not isinstance(value, str):
-            self.add(line, where, "must be text")
+            self.add(line, where, 'must be text, in "quotes"')
             return ""
         value = value.strip()
         if not value:

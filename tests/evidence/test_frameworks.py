@@ -165,6 +165,11 @@ BAD_JSON = [
         ["line 3, title: is 301 characters long; at most 300 are allowed"],
     ),
     (
+        "a number for a code",
+        as_json(framework(unit(code=701))),
+        ['line 6, units[0].code: must be text, in "quotes"'],
+    ),
+    (
         "wrong type",
         as_json(framework(units={"501": "x"})),
         ["line 4, units: must be a list […]"],
