@@ -12,12 +12,13 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .extensions import db
 
@@ -336,6 +337,57 @@ class ClaimCriterion(db.Model):
 
     claim: Mapped[EvidenceClaim] = relationship(back_populates="criteria")
     criterion: Mapped[Criterion] = relationship()
+
+
+class ExportFormat(StrEnum):
+    PDF = "pdf"
+    ZIP = "zip"
+
+
+class ExportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PortfolioExport(db.Model):
+    """A candidate's portfolio as a PDF or ZIP, made by a background job (journal/jobs.py).
+
+    The file is kept in the database, not on an app server's disk, so any server (and the
+    worker) can write and serve it; exports are deleted a day after they were asked for
+    (EXPORT_LIFETIME), so the table holds only recent files, a few MB each.
+    """
+
+    __tablename__ = "portfolio_exports"
+    __table_args__ = (
+        CheckConstraint(_check_in("format", ExportFormat), name="format"),
+        CheckConstraint(_check_in("status", ExportStatus), name="status"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        Index("ix_portfolio_exports_enrolment_id_created_at", "enrolment_id", "created_at"),
+        Index("ix_portfolio_exports_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    format: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=ExportStatus.QUEUED.value)
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None]
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Deferred: the progress page polls the row and must not load the file each time.
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    enrolment: Mapped[Enrolment] = relationship()
+    requested_by: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):
