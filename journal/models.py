@@ -187,6 +187,8 @@ class Reflection(db.Model):
         Index("ix_reflections_meeting_id_updated_at", "meeting_id", "updated_at"),
         Index("ix_reflections_set_id_updated_at", "set_id", "updated_at"),
         Index("ix_reflections_updated_at", "updated_at"),
+        # A meeting's page lists the actions carried to it (and deleting a meeting nulls them).
+        Index("ix_reflections_carried_to_meeting_id", "carried_to_meeting_id"),
     )
 
     # Chosen by the client, so an offline draft has its final id before the server sees it.
@@ -203,12 +205,19 @@ class Reflection(db.Model):
     action_status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN.value)
     action_outcome: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.FACILITATOR.value)
+    # Where a carried action is followed up: the set's next meeting when it was carried (None
+    # when none was scheduled, or once it is no longer carried). Filled by the server
+    # (reflections.saving), never written by a client.
+    carried_to_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     author: Mapped[User] = relationship()
-    meeting: Mapped[Meeting | None] = relationship()
+    meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
+    carried_to: Mapped[Meeting | None] = relationship(foreign_keys=[carried_to_meeting_id])
     learning_set: Mapped[LearningSet | None] = relationship()
 
     # Optimistic locking: every UPDATE says "WHERE version = what I read" and bumps it by one,
