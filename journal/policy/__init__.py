@@ -16,12 +16,22 @@ from .reflections import (
     shared_clause,
     shared_with,
 )
-from .sets import can_schedule, get_meeting, get_set, is_member, membership_in
+from .sets import (
+    can_brief,
+    can_schedule,
+    get_brief_set,
+    get_meeting,
+    get_set,
+    is_member,
+    membership_in,
+)
 
 __all__ = [
+    "can_brief",
     "can_edit",
     "can_read",
     "can_schedule",
+    "get_brief_set",
     "get_meeting",
     "get_reflection",
     "get_set",
