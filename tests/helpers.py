@@ -75,6 +75,8 @@ DEMO_PAGES = [
     ("fran", "/meetings/{meeting}"),
     ("fran", "/meetings/{meeting}/edit"),
     ("fran", "/sets/{glasgow}/meetings/new"),
+    ("fran", "/sets/{glasgow}/brief"),
+    ("fran", "/sets/{glasgow}/brief.pdf"),
     ("ada", "/"),
     ("admin", "/admin/"),
     ("admin", "/admin/people"),

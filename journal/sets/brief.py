@@ -102,7 +102,8 @@ def gather(viewer: User, learning_set: LearningSet, now: datetime | None = None)
         for m in members_of(learning_set.id)
         if m.role == SetRole.CANDIDATE
     }
-    found = list(db.session.scalars(_readable(viewer, learning_set.id, times)).unique())
+    query = _readable(viewer, learning_set.id, list(members), times)
+    found = list(db.session.scalars(query).unique()) if members else []
     complete = len(found) <= BRIEF_LIMIT
     since = times.since
     for reflection in found[:BRIEF_LIMIT]:
@@ -127,10 +128,15 @@ def gather(viewer: User, learning_set: LearningSet, now: datetime | None = None)
     return Brief(learning_set, times, today, list(members.values()), complete)
 
 
-def _readable(viewer: User, set_id: int, times: MeetingTimes):
+def _readable(viewer: User, set_id: int, authors: list[int], times: MeetingTimes):
     """What the brief shows of the set, newest first, in one statement: what was changed since
     the last meeting began, every open or carried action, and the reflections on the last
-    meeting, each only if shared with `viewer` through this set."""
+    meeting, each only if shared with `viewer` through this set.
+
+    Its current candidates named as literal ids, beside the set: PostgreSQL then reads the rows
+    both indexes point to (author and set) in one pass, never another set's or a former
+    member's, rather than looping over the memberships.
+    """
     wanted = true()
     if times.since is not None:
         conditions = [
@@ -140,7 +146,9 @@ def _readable(viewer: User, set_id: int, times: MeetingTimes):
         if times.last is not None:
             conditions.append(Reflection.meeting_id == times.last.id)
         wanted = or_(*conditions)
-    query = select(Reflection).where(shared_clause(viewer, set_id), wanted)
+    query = select(Reflection).where(
+        Reflection.author_id.in_(authors), shared_clause(viewer, set_id), wanted
+    )
     return (
         with_people(query)
         .order_by(Reflection.updated_at.desc(), Reflection.id)
