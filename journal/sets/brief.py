@@ -15,7 +15,7 @@ from the set's memberships and reading the set's rows through its (set_id, updat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import Select, or_, select, true
 
 from ..extensions import db
 from ..models import ActionStatus, LearningSet, Reflection, SetRole, User, utcnow
@@ -107,9 +107,7 @@ def gather(viewer: User, learning_set: LearningSet, now: datetime | None = None)
     complete = len(found) <= BRIEF_LIMIT
     since = times.since
     for reflection in found[:BRIEF_LIMIT]:
-        member = members.get(reflection.author_id)
-        if member is None:  # left the set between the two statements: no longer shown
-            continue
+        member = members[reflection.author_id]  # the statement asked for these authors only
         recent = since is None or reflection.updated_at >= since
         if recent:
             member.shared.append(reflection)
@@ -128,7 +126,9 @@ def gather(viewer: User, learning_set: LearningSet, now: datetime | None = None)
     return Brief(learning_set, times, today, list(members.values()), complete)
 
 
-def _readable(viewer: User, set_id: int, authors: list[int], times: MeetingTimes):
+def _readable(
+    viewer: User, set_id: int, authors: list[int], times: MeetingTimes
+) -> Select[tuple[Reflection]]:
     """What the brief shows of the set, newest first, in one statement: what was changed since
     the last meeting began, every open or carried action, and the reflections on the last
     meeting, each only if shared with `viewer` through this set.
