@@ -57,3 +57,13 @@ def test_a_documents_markdown_keeps_what_people_wrote():
     document.markdown("**Zoë’s** plan:\n\n- ask “why?”\n- then listen – really")
     text = PdfReader(io.BytesIO(document.to_bytes())).pages[0].extract_text()
     assert "Zoë’s plan:\n• ask “why?”\n• then listen – really" in text
+
+
+def test_a_face_is_read_and_embedded_only_when_used():
+    document = Document("Plain")
+    document.paragraph("Regular only")
+    assert sorted(document.fonts) == ["dejavu"]
+    document.paragraph("Now bold", "B")
+    assert sorted(document.fonts) == ["dejavu", "dejavub"]
+    text = PdfReader(io.BytesIO(document.to_bytes())).pages[0].extract_text()
+    assert "Regular only" in text and "Now bold" in text
