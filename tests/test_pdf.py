@@ -64,6 +64,6 @@ def test_a_face_is_read_and_embedded_only_when_used():
     document.paragraph("Regular only")
     assert sorted(document.fonts) == ["dejavu"]
     document.paragraph("Now bold", "B")
-    assert sorted(document.fonts) == ["dejavu", "dejavub"]
+    assert sorted(document.fonts) == ["dejavu", "dejavuB"]
     text = PdfReader(io.BytesIO(document.to_bytes())).pages[0].extract_text()
     assert "Regular only" in text and "Now bold" in text
