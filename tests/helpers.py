@@ -78,6 +78,8 @@ DEMO_PAGES = [
     ("fran", "/meetings/{meeting}"),
     ("fran", "/meetings/{meeting}/edit"),
     ("fran", "/sets/{glasgow}/meetings/new"),
+    ("fran", "/sets/{glasgow}/brief"),
+    ("fran", "/sets/{glasgow}/brief.pdf"),
     ("ada", "/"),
     ("ada", "/portfolios"),
     ("ada", "/portfolios/{portfolio}/coverage"),

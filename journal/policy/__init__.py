@@ -25,16 +25,26 @@ from .reflections import (
     shared_clause,
     shared_with,
 )
-from .sets import can_schedule, get_meeting, get_set, is_member, membership_in
+from .sets import (
+    can_brief,
+    can_schedule,
+    get_brief_set,
+    get_meeting,
+    get_set,
+    is_member,
+    membership_in,
+)
 
 __all__ = [
     "calendar_actions",
     "calendar_meetings",
+    "can_brief",
     "can_edit",
     "can_open_export",
     "can_read",
     "can_read_portfolio",
     "can_schedule",
+    "get_brief_set",
     "get_enrolment",
     "get_export",
     "get_feed_owner",

@@ -4,7 +4,10 @@ A set's page and its meetings are for its members, candidates and facilitators a
 else gets 404 (the set's existence is not theirs to know), admins included unless they are
 members: an admin manages sets from the administration and never reads reflections. Scheduling,
 editing and cancelling meetings is for the set's facilitators and for admins (SPEC.md's
-"schedule / edit meeting"); a candidate of the set, who can see the meeting, gets 403.
+"schedule / edit meeting"); a candidate of the set, who can see the meeting, gets 403. The
+facilitator's brief, which gathers reflection text, is for the set's facilitators alone: a
+candidate of the set (who can see the set) gets 403; anyone else 404, admins included, since an
+admin never reads reflections.
 
 The viewer's roles come from the memberships loaded with them (`auth.views.load_user`): deciding
 costs no query.
@@ -38,6 +41,24 @@ def can_schedule(user: User, set_id: int) -> bool:
         return True
     membership = membership_in(user, set_id)
     return membership is not None and membership.role == SetRole.FACILITATOR
+
+
+def can_brief(user: User, set_id: int) -> bool:
+    """Read the set's brief for its next meeting: its facilitators, nobody else (an admin
+    neither: the brief is reflection text)."""
+    membership = membership_in(user, set_id)
+    return membership is not None and membership.role == SetRole.FACILITATOR
+
+
+def get_brief_set(set_id: int) -> LearningSet:
+    """The set, for one of its facilitators (no query: it came with their memberships). 403 for
+    a candidate of the set, who may see the set but not its brief; 404 for anyone else."""
+    membership = membership_in(current_user, set_id)
+    if membership is None:
+        abort(404)
+    if not can_brief(current_user, set_id):
+        abort(403)
+    return membership.learning_set
 
 
 def get_set(set_id: int, manage: bool = False) -> LearningSet:

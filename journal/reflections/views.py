@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
 from ..models import ActionStatus, LearningSet, Reflection, SetRole
-from ..policy import can_edit, get_reflection, reaches_its_set
+from ..policy import can_brief, can_edit, get_reflection, reaches_its_set
 from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
 from ..templating import format_datetime, meeting_label, readers
 from . import overview, saving
@@ -44,6 +44,8 @@ def home():
             overview.open_actions(current_user).limit(HOME_ACTIONS + 1)
         ).all(),
         shown_actions=HOME_ACTIONS,
+        # The sets whose brief for the next meeting this person prepares from.
+        briefs={m.set_id for m in current_user.memberships if can_brief(current_user, m.set_id)},
     )
 
 

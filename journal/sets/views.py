@@ -1,12 +1,13 @@
 """Set pages and meetings: who is in a set, its meetings and what its members shared; scheduling,
-changing and cancelling a meeting.
+changing and cancelling a meeting; the facilitator's brief for the next meeting (page and PDF).
 
-Every rule is in `journal.policy` (`get_set`, `get_meeting`, `can_schedule`, `readable_*`);
+Every rule is in `journal.policy` (`get_set`, `get_meeting`, `get_brief_set`, `can_schedule`,
+`can_brief`, `readable_*`);
 every list is a page at a time, and each page costs the same queries however long the set's
 history.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
@@ -15,7 +16,9 @@ from ..forms import ConfirmForm
 from ..http import paginate
 from ..models import ActionStatus, LearningSet, Meeting, Membership, Reflection, SetRole, User
 from ..policy import (
+    can_brief,
     can_schedule,
+    get_brief_set,
     get_meeting,
     get_set,
     is_member,
@@ -24,7 +27,8 @@ from ..policy import (
     readable_on_meeting,
 )
 from ..reflections.overview import with_people
-from . import follow_through, scheduling
+from . import brief_pdf, follow_through, scheduling
+from .brief import gather
 from .forms import MeetingForm
 from .meetings import members_of, memberships_of, past_meetings, upcoming_meetings
 from .scheduling import DateOutOfRange, MeetingInput, WallClockError
@@ -67,6 +71,29 @@ def view(set_id: int):
         ),
         reflections=paginate(reflections),
         may_schedule=can_schedule(current_user, set_id),
+        may_brief=can_brief(current_user, set_id),
+    )
+
+
+@bp.get("/sets/<id:set_id>/brief")
+def brief(set_id: int):
+    """Everything a facilitator prepares the next meeting from, on one page (and printable)."""
+    learning_set = get_brief_set(set_id)
+    return render_template("sets/brief.html", brief=gather(current_user, learning_set))
+
+
+@bp.get("/sets/<id:set_id>/brief.pdf")
+def brief_as_pdf(set_id: int):
+    learning_set = get_brief_set(set_id)
+    found = gather(current_user, learning_set)
+    return Response(
+        brief_pdf.render(found, current_user),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{brief_pdf.filename(found)}"',
+            # Reflection text: no cache, shared or private, may keep it.
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -8,6 +8,7 @@ whoever may read but not change it gets 403; a visitor who is not signed in is s
 """
 
 import html
+import io
 import re
 import uuid
 from collections import deque
@@ -19,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import AnonymousUserMixin
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from journal import policy
@@ -578,8 +580,16 @@ CRAWL_LIMIT = 400
 REFLECTION_PAGE = re.compile(r"^/reflections/([0-9a-f-]{36})$")
 
 
+def _readable_text(response) -> str:
+    """What a reader gets from an answer: its text, or for a PDF (the brief) the PDF's text."""
+    if response.mimetype == "application/pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    return response.text
+
+
 def crawl(client: FlaskClient) -> dict[str, tuple[int, str]]:
-    """Every page reachable from / by following same-site links: path -> (status, body)."""
+    """Every page reachable from / by following same-site links: path -> (status, body), the
+    body of a PDF as its text."""
     seen: dict[str, tuple[int, str]] = {}
     queue = deque(["/"])
     while queue:
@@ -588,7 +598,7 @@ def crawl(client: FlaskClient) -> dict[str, tuple[int, str]]:
             continue
         assert len(seen) < CRAWL_LIMIT, "the crawl did not end; a link loop?"
         response = client.get(url)
-        seen[url] = (response.status_code, response.text)
+        seen[url] = (response.status_code, _readable_text(response))
         assert response.status_code < 500, url
         targets = [response.location] if response.status_code in (301, 302, 303) else []
         if response.mimetype == "text/html":
@@ -662,6 +672,11 @@ def test_fran_reaches_cals_reflection_for_her_and_not_his_private_one(app, clien
         assert pages[f"/reflections/{for_fran.id}"][0] == 200
         assert f"/reflections/{private.id}" not in pages
         assert _plain(for_fran.experience)[:40] in _plain(pages["/shared"][1])
+        # Her brief of Glasgow 3, as a page and as a PDF, holds it too (the crawl checked that
+        # nothing hidden is in them).
+        brief = f"/sets/{for_fran.set_id}/brief"
+        for url in (brief, brief + ".pdf"):
+            assert _plain(for_fran.experience) in _plain(pages[url][1]), url
 
 
 # A hidden reflection changes nothing anyone else sees, not even a count --------------------

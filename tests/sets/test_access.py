@@ -4,7 +4,9 @@ SPEC.md, "schedule / edit meeting": the set's facilitators and admins, nobody el
 and its meetings: its members (candidates and facilitators). Whoever may not know the set gets
 404 (admins too unless they are members: they manage sets from the administration and never
 read reflections); a candidate of the set, who can see the meeting, gets 403 for changing it; a
-visitor who is not signed in is sent to sign in. A refused POST changes nothing.
+visitor who is not signed in is sent to sign in. A refused POST changes nothing. The brief for
+the next meeting (its page and its PDF) is reflection text for the set's facilitators alone: its
+candidates, who see the set, get 403; everyone else 404, admins included.
 """
 
 import pytest
@@ -49,8 +51,20 @@ SCHEDULE = {
     "admin": OK,
     "anonymous": SIGN_IN,
 }
+BRIEF = {
+    "author": FORBIDDEN,
+    "candidate same set": FORBIDDEN,
+    "facilitator of set": OK,
+    "facilitator elsewhere": NOT_FOUND,
+    "candidate elsewhere": NOT_FOUND,
+    "assessor": NOT_FOUND,
+    "admin": NOT_FOUND,
+    "anonymous": SIGN_IN,
+}
 # route -> (address, whose rule)
 ROUTES = {
+    "brief": ("/sets/{glasgow}/brief", BRIEF),
+    "brief pdf": ("/sets/{glasgow}/brief.pdf", BRIEF),
     "set page": ("/sets/{glasgow}", SEE),
     "meeting page": ("/meetings/{last}", SEE),
     "schedule": ("/sets/{glasgow}/meetings/new", SCHEDULE),
@@ -163,6 +177,10 @@ def test_a_member_who_is_also_an_admin_may_schedule(app, cast, make, route):
         "/meetings/999999/edit",
         "/meetings/999999/cancel",
         "/sets/999999/meetings/new",
+        "/sets/999999/brief",
+        "/sets/999999/brief.pdf",
+        "/sets/0/brief",
+        "/sets/%D9%A3/brief.pdf",
         "/sets/0",
         "/meetings/0",
         "/sets/99999999999999999999",
@@ -175,6 +193,17 @@ def test_what_does_not_exist_is_not_found(app, cast, path, role):
     client, token = client_of(app, cast, role)
     assert client.get(path).status_code == 404
     assert client.post(path, data={"csrf_token": token}).status_code in (404, 405)
+
+
+@pytest.mark.parametrize("path", ["/sets/{glasgow}/brief", "/sets/{glasgow}/brief.pdf"])
+def test_being_an_admin_too_opens_no_brief_to_a_candidate(app, cast, path):
+    """Admin is a role on the installation, not on the set: a candidate who is also an admin
+    still may not read the set's brief, which is reflection text."""
+    with app.app_context():
+        db.session.get(User, cast.cal.id).is_admin = True
+        db.session.commit()
+    client, _token = client_of(app, cast, "candidate same set")
+    assert client.get(path.format(glasgow=cast.glasgow.id)).status_code == 403
 
 
 def test_the_list_of_my_sets_names_only_mine(app, cast, visit):
