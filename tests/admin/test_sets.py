@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from journal.extensions import db
-from journal.models import Enrolment, Framework, Invitation, LearningSet, Meeting
+from journal.models import Enrolment, Framework, Invitation, LearningSet, Meeting, Membership
 from tests.factories import make_invitation, table_rows
 from tests.helpers import csrf_token_of, form_token
 
@@ -223,7 +223,6 @@ def lived_in(app, make, glasgow):
     make.set("Glasgow 3b")  # another set: its invitations are not Glasgow's
     with app.app_context():
         learning_set = db.session.get(LearningSet, glasgow.id)
-        from journal.models import Membership
 
         learning_set.memberships += [
             Membership(user_id=fran.id, role="facilitator"),
