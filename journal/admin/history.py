@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal, select, union_all
 
 from ..extensions import db
 from ..models import AuditEvent, LearningSet, User
@@ -50,20 +50,27 @@ def _ids(events: list[AuditEvent], *keys: str) -> set[int]:
 
 
 def describe(events: list[AuditEvent], set_id: int) -> list[Line]:
-    """Each event as a line: when, by whom, what happened (two queries for the names)."""
+    """Each event as a line: when, by whom, what happened (one query for the names)."""
     people_ids = _ids(events, "user_id") | {e.actor_id for e in events if e.actor_id}
-    set_ids = _ids(events, "from_set_id", "to_set_id")
-    people = _names(select(User.id, User.name).where(User.id.in_(people_ids)), people_ids)
-    sets = _names(
-        select(LearningSet.id, LearningSet.name).where(LearningSet.id.in_(set_ids)), set_ids
-    )
+    people, sets = _names(people_ids, _ids(events, "from_set_id", "to_set_id"))
     return [
         Line(event.at, _who(event, people), _what(event, set_id, people, sets)) for event in events
     ]
 
 
-def _names(query: Select, ids: set[int]) -> dict[int, str]:
-    return {row_id: name for row_id, name in db.session.execute(query)} if ids else {}
+def _names(people_ids: set[int], set_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """The names of these people and these sets, in one query (none when there are neither)."""
+    if not (people_ids or set_ids):
+        return {}, {}
+    query = union_all(
+        select(User.id, User.name, literal(True).label("person")).where(User.id.in_(people_ids)),
+        select(LearningSet.id, LearningSet.name, literal(False)).where(LearningSet.id.in_(set_ids)),
+    )
+    people: dict[int, str] = {}
+    sets: dict[int, str] = {}
+    for row_id, name, person in db.session.execute(query):
+        (people if person else sets)[row_id] = name
+    return people, sets
 
 
 def _who(event: AuditEvent, people: dict[int, str]) -> str:
