@@ -359,3 +359,44 @@ def test_a_sets_invitations_come_a_page_at_a_time(app, admin, glasgow):
         invited = page.one("section", aria_labelledby="invited")
         seen += [item.text.split(" · ")[0] for item in invited.select("li")]
     assert seen == [f"n{n}@example.org" for n in (4, 3, 2, 1, 0)]
+
+
+# A set's history -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("app_config", [{"PAGE_SIZE": 2}])
+def test_a_sets_history_comes_newest_first_a_page_at_a_time_saying_who_did_it(
+    app, admin, runner, make
+):
+    make.user("Nora", email="nora@example.org")
+    make.user("Lee", email="lee@example.org")
+    assert runner.invoke(args=["create-set", "Glasgow 3"]).exit_code == 0
+    for args in (
+        ["add-member", "nora@example.org", "--set", "Glasgow 3", "--role", "candidate"],
+        ["add-member", "lee@example.org", "--set", "Glasgow 3", "--role", "facilitator"],
+    ):
+        assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        set_id = db.session.scalar(select(LearningSet.id))
+    admin.post(
+        f"/admin/sets/{set_id}/edit",
+        data={"name": "Glasgow 4", "programme": "", "csrf_token": form_token(admin)},
+    )
+
+    pages = [parse(admin.get(f"/admin/sets/{set_id}/history?page={n}").text) for n in (1, 2, 3)]
+
+    lines = [
+        [item for item in page.select("li") if item.select("span", cls="what")] for page in pages
+    ]
+    assert [[item.one("span", cls="what").text for item in page] for page in lines] == [
+        ["Renamed from “Glasgow 3” to “Glasgow 4”", "Lee added as facilitator"],
+        ["Nora added as candidate", "Set created as “Glasgow 3”"],
+        [],
+    ]
+    who = [item.one("span", cls="meta").text for page in lines for item in page]
+    assert who[0].endswith(", by Alex Admin")
+    assert all(line.endswith(", by the command line") for line in who[1:])
+    assert "Nothing more recorded." in pages[2].text
+    assert (
+        pages[0].select("a", rel="next")[0].attrs["href"] == f"/admin/sets/{set_id}/history?page=2"
+    )
