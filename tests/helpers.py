@@ -49,7 +49,8 @@ def postgres_database(suffix: str) -> str:
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
 # {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3 and {meeting} its last meeting held.
+# set Glasgow 3, {leeds} Leeds 1, {meeting} Glasgow's last meeting held, {cara} and {ada} those
+# people's ids and {enrolment} cara's enrolment.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -79,13 +80,19 @@ DEMO_PAGES = [
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
+    ("admin", "/admin/sets/{glasgow}"),
+    ("admin", "/admin/sets/{glasgow}/history"),
+    ("admin", "/admin/sets/{glasgow}/members/{cara}/move?to={leeds}"),
+    ("admin", "/admin/people/{cara}"),
+    ("admin", "/admin/people/{ada}"),
+    ("admin", "/admin/enrolments/{enrolment}/assessor"),
 ]
 
 
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import LearningSet, Meeting, User, utcnow
+    from journal.models import Enrolment, LearningSet, Meeting, User, utcnow
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
@@ -94,11 +101,18 @@ def demo_page_ids() -> dict[str, str]:
     glasgow = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Glasgow 3"))
     held = select(Meeting.id).where(Meeting.set_id == glasgow, Meeting.starts_at <= utcnow())
     meeting = db.session.scalar(held.order_by(Meeting.starts_at.desc()).limit(1))
+    leeds = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Leeds 1"))
+    ada = db.session.scalar(select(User.id).where(User.email == "ada@example.org"))
+    enrolment = db.session.scalar(select(Enrolment.id).where(Enrolment.candidate_id == cara))
     return {
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "glasgow": str(glasgow),
+        "leeds": str(leeds),
         "meeting": str(meeting),
+        "cara": str(cara),
+        "ada": str(ada),
+        "enrolment": str(enrolment),
     }
 
 
