@@ -230,8 +230,10 @@ def lived_in(app, make, glasgow):
             Membership(user_id=cal.id, role="candidate"),
         ]
         framework = Framework(code="L7", title="Level 7")
-        db.session.add(Enrolment(candidate_id=cara.id, framework=framework, assessor_id=ada.id))
+        enrolment = Enrolment(candidate_id=cara.id, framework=framework, assessor_id=ada.id)
+        db.session.add(enrolment)
         db.session.commit()
+        enrolment_id = enrolment.id
     held, coming = make.meeting(glasgow, days=-7), make.meeting(glasgow, days=7, location="Zoom")
     dropped = make.meeting(glasgow, days=14)
     with app.app_context():
@@ -250,7 +252,14 @@ def lived_in(app, make, glasgow):
         rows["expired@example.org"].expires_at = datetime.now(UTC) - timedelta(days=1)
         rows["gone@example.org"].revoked_at = datetime.now(UTC)
         db.session.commit()
-    return {"held": held, "coming": coming, "dropped": dropped, "cara": cara, "fran": fran}
+    return {
+        "held": held,
+        "coming": coming,
+        "dropped": dropped,
+        "cara": cara,
+        "fran": fran,
+        "enrolment": enrolment_id,
+    }
 
 
 def test_the_set_page_shows_members_roles_and_assessors(admin, glasgow, lived_in):
@@ -271,7 +280,9 @@ def test_the_set_page_shows_members_roles_and_assessors(admin, glasgow, lived_in
     assert [a.attrs["href"] for a in cards["Cara"].select("a", cls="button")] == [
         f"/admin/sets/{glasgow.id}/members/{cara.id}/move",
         f"/admin/sets/{glasgow.id}/members/{cara.id}/remove",
+        f"/admin/enrolments/{lived_in['enrolment']}/assessor",
     ]
+    assert len(cards["Cal"].select("a", cls="button")) == 2  # not enrolled: no assessor to change
     assert [a.text for a in members.select("a", cls="button") if "Invite" in a.text] == [
         "Invite someone into Glasgow 3"
     ]
