@@ -49,8 +49,8 @@ def postgres_database(suffix: str) -> str:
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
 # {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3, {leeds} Leeds 1, {meeting} Glasgow's last meeting held, {cara} and {ada} those
-# people's ids and {enrolment} cara's enrolment.
+# set Glasgow 3, {leeds} Leeds 1, {meeting} Glasgow's last meeting held, {portfolio} cara's
+# enrolment, and {cara} and {ada} those people's ids.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -66,6 +66,9 @@ DEMO_PAGES = [
     ("cara", "/sets"),
     ("cara", "/sets/{glasgow}"),
     ("cara", "/meetings/{meeting}"),
+    ("cara", "/portfolios"),
+    ("cara", "/portfolios/{portfolio}/coverage"),
+    ("cara", "/portfolios/{portfolio}/exports"),
     ("fran", "/"),
     ("fran", "/shared"),
     ("fran", "/shared?set_id={glasgow}"),
@@ -77,6 +80,10 @@ DEMO_PAGES = [
     ("fran", "/meetings/{meeting}/edit"),
     ("fran", "/sets/{glasgow}/meetings/new"),
     ("ada", "/"),
+    ("ada", "/portfolios"),
+    ("ada", "/portfolios/{portfolio}/coverage"),
+    ("ada", "/portfolios/{portfolio}/exports"),
+    ("admin", "/admin/frameworks"),
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
@@ -85,7 +92,7 @@ DEMO_PAGES = [
     ("admin", "/admin/sets/{glasgow}/members/{cara}/move?to={leeds}"),
     ("admin", "/admin/people/{cara}"),
     ("admin", "/admin/people/{ada}"),
-    ("admin", "/admin/enrolments/{enrolment}/assessor"),
+    ("admin", "/admin/enrolments/{portfolio}/assessor"),
 ]
 
 
@@ -101,10 +108,11 @@ def demo_page_ids() -> dict[str, str]:
     glasgow = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Glasgow 3"))
     held = select(Meeting.id).where(Meeting.set_id == glasgow, Meeting.starts_at <= utcnow())
     meeting = db.session.scalar(held.order_by(Meeting.starts_at.desc()).limit(1))
+    portfolio = db.session.scalar(select(Enrolment.id).where(Enrolment.candidate_id == cara))
     leeds = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Leeds 1"))
     ada = db.session.scalar(select(User.id).where(User.email == "ada@example.org"))
-    enrolment = db.session.scalar(select(Enrolment.id).where(Enrolment.candidate_id == cara))
     return {
+        "portfolio": str(portfolio),
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "glasgow": str(glasgow),
@@ -112,7 +120,6 @@ def demo_page_ids() -> dict[str, str]:
         "meeting": str(meeting),
         "cara": str(cara),
         "ada": str(ada),
-        "enrolment": str(enrolment),
     }
 
 

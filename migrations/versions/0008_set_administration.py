@@ -1,15 +1,15 @@
 """Set administration: a set's invitations, latest first, through an index
 
-Revision ID: 0008_set_administration
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 10:00:00
 
 """
 from alembic import op
 
 
-revision = '0008_set_administration'
-down_revision = '0004'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

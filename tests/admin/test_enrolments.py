@@ -6,6 +6,7 @@ the old one no longer has it. Every change is in the audit trail, by ids."""
 import pytest
 from sqlalchemy import select
 
+from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
 from journal.models import Enrolment, EvidenceClaim, Framework
 from tests.factories import table_rows
@@ -272,3 +273,22 @@ def test_changing_the_assessor_without_the_csrf_token_changes_nothing(app, demo,
     assert problem_of(answer.text).startswith(CSRF_REFUSED)
     assert field_value(answer.text, "assessor") == "abe@example.org"
     assert table_rows(app) == before
+
+
+def test_the_new_assessor_reads_the_portfolio_and_the_old_one_no_longer_does(
+    demo, demo_admin, browser
+):
+    coverage = f"/portfolios/{demo.enrolment}/coverage"
+    ada = browser("ada@example.org", DEMO_PASSWORD)
+    abe = browser("abe@example.org", DEMO_PASSWORD)
+    assert (ada.get(coverage).status_code, abe.get(coverage).status_code) == (200, 404)
+
+    answer = demo_admin.post(
+        f"/admin/enrolments/{demo.enrolment}/assessor",
+        data={"assessor": "abe@example.org", "csrf_token": form_token(demo_admin)},
+    )
+
+    assert answer.status_code == 302
+    assert (ada.get(coverage).status_code, abe.get(coverage).status_code) == (404, 200)
+    assert f'href="/portfolios/{demo.enrolment}/coverage"' not in ada.get("/portfolios").text
+    assert f'href="/portfolios/{demo.enrolment}/coverage"' in abe.get("/portfolios").text

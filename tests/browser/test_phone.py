@@ -90,6 +90,7 @@ EXPECTED_PAGES = {
         "admin.index",
         "admin.people",
         "admin.invitations",
+        "admin.frameworks",
         "admin.new_set",
         "admin.set_view",
         "admin.edit_set",
@@ -239,8 +240,9 @@ def sign_in(page: Page, server: LiveServer, person: str) -> None:
 def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]]:
     """(name, path) of the pages to open: the home page, every page its navigation and content
     link to (one per endpoint), and those the set page and a meeting's page link to (scheduling,
-    for a facilitator; for an admin, those a set's administration page and a person's page link
-    to), my newest reflection with its edit and delete pages, a 404."""
+    for a facilitator), the portfolio list and coverage (a portfolio's pages), a set's
+    administration page and a person's (an admin's), my newest reflection with its edit and
+    delete pages, a 404."""
     if role == SIGNED_OUT:
         return [
             ("sign in", "/login"),
@@ -251,8 +253,8 @@ def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]
     plan = {server.endpoint_of(page.url): ("home", _path(page.url))}
     for href in _links(page, "header a[href], main a[href]"):
         plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
-    # A set's page and a meeting's; for an admin, a set's administration and a person's.
-    for endpoint in ("sets.view", "sets.meeting", "admin.set_view", "admin.person"):
+    followed = ("sets.view", "sets.meeting", "portfolio.index", "portfolio.coverage")
+    for endpoint in (*followed, "admin.set_view", "admin.person"):
         if endpoint in plan:
             page.goto(server.url + plan[endpoint][1])
             for href in _links(page, "main a[href]"):
