@@ -1,4 +1,5 @@
-"""Command-line tasks: demo data, the first admin, sets, invitations, seeded data at scale."""
+"""Command-line tasks: demo data, the first admin, sets and their members, assessors,
+invitations, seeded data at scale. Each refusal says why in one line and changes nothing."""
 
 import functools
 from collections.abc import Callable
@@ -10,10 +11,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
 from . import demo, seed
+from .admin import enrolments, members, sets
 from .auth import accounts
 from .evidence import frameworks
 from .extensions import db
-from .models import InvitationRole, LearningSet, User
+from .models import Framework, Invitation, InvitationRole, LearningSet, Membership, SetRole, User
 
 
 def _email(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
@@ -76,33 +78,111 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     click.echo(f"Administrator {email} created.")
 
 
-@click.command("invite")
-@click.argument("email", callback=_email)
-@click.option("--role", required=True, type=click.Choice([r.value for r in InvitationRole]))
-@click.option("--set", "set_name", help="The set's name (for candidates and facilitators).")
-@click.option(
+def _set_named(name: str) -> LearningSet:
+    """The set called exactly `name`, or a refusal that says so."""
+    learning_set = db.session.scalar(select(LearningSet).where(LearningSet.name == name))
+    if learning_set is None:
+        raise click.ClickException(f"There is no set called {name!r}.")
+    return learning_set
+
+
+def _account(email: str) -> User:
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No one has an account for {email}.")
+    return user
+
+
+def _link(token: str, base_url: str) -> str:
+    with current_app.test_request_context(base_url=base_url):
+        return url_for("auth.accept_invitation", token=token, _external=True)
+
+
+BASE_URL = click.option(
     "--base-url",
     default="http://127.0.0.1:5000",
     show_default=True,
     help="Where people reach the app, for the link.",
 )
+
+
+@click.command("invite")
+@click.argument("email", callback=_email)
+@click.option("--role", required=True, type=click.Choice([r.value for r in InvitationRole]))
+@click.option("--set", "set_name", help="The set's name (for candidates and facilitators).")
+@BASE_URL
 @with_appcontext
 @_migrated
 def invite_command(email: str, role: str, set_name: str | None, base_url: str) -> None:
     """Invite someone: prints a one-time link where they set their name and password."""
-    learning_set = None
-    if set_name:
-        learning_set = db.session.scalar(select(LearningSet).where(LearningSet.name == set_name))
-        if learning_set is None:
-            raise click.ClickException(f"There is no set called {set_name!r}.")
+    learning_set = _set_named(set_name) if set_name else None
     try:
         _invitation, token = accounts.invite(email, role, learning_set, invited_by=None)
     except accounts.InvitationError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    with current_app.test_request_context(base_url=base_url):
-        link = url_for("auth.accept_invitation", token=token, _external=True)
-    click.echo(f"Invitation link (valid until used or expired):\n{link}")
+    click.echo(f"Invitation link (valid until used or expired):\n{_link(token, base_url)}")
+
+
+def _open_invitations(email: str, set_name: str | None) -> list[Invitation]:
+    """The invitations to `email` (into that set, if named) not used or withdrawn yet."""
+    query = select(Invitation).where(
+        Invitation.email == email, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None)
+    )
+    if set_name:
+        query = query.where(Invitation.set_id == _set_named(set_name).id)
+    found = list(db.session.scalars(query.order_by(Invitation.created_at, Invitation.id)))
+    if not found:
+        where = f" into {set_name!r}" if set_name else ""
+        raise click.ClickException(f"There is no invitation{where} for {email} to act on.")
+    return found
+
+
+def _describe(invitation: Invitation) -> str:
+    into = f" in {invitation.learning_set.name!r}" if invitation.learning_set else ""
+    return f"{invitation.role}{into}"
+
+
+@click.command("resend-invitation")
+@click.argument("email", callback=_email)
+@click.option("--set", "set_name", help="Only the invitation into this set.")
+@BASE_URL
+@with_appcontext
+@_migrated
+def resend_invitation_command(email: str, set_name: str | None, base_url: str) -> None:
+    """A new link for an invitation not used yet (expired or not); the old link stops working."""
+    found = _open_invitations(email, set_name)
+    if len(found) > 1:
+        choices = ", ".join(_describe(invitation) for invitation in found)
+        raise click.ClickException(
+            f"{email} has {len(found)} invitations not used yet ({choices}): name the set with"
+            " --set."
+        )
+    token = accounts.resend_invitation(found[0], resent_by=None)
+    if token is None:
+        raise click.ClickException(f"The invitation for {email} was used or withdrawn just now.")
+    db.session.commit()
+    click.echo(
+        f"New invitation link for {email} ({_describe(found[0])}); the old link no longer"
+        f" works:\n{_link(token, base_url)}"
+    )
+
+
+@click.command("revoke-invitation")
+@click.argument("email", callback=_email)
+@click.option("--set", "set_name", help="Only the invitation into this set.")
+@with_appcontext
+@_migrated
+def revoke_invitation_command(email: str, set_name: str | None) -> None:
+    """Withdraw the invitations to EMAIL not used yet: their links stop working."""
+    withdrawn = [
+        invitation
+        for invitation in _open_invitations(email, set_name)
+        if accounts.revoke_invitation(invitation, revoked_by=None)
+    ]
+    db.session.commit()
+    for invitation in withdrawn:
+        click.echo(f"Withdrawn: the invitation for {email} as {_describe(invitation)}.")
 
 
 @click.command("create-set")
@@ -112,14 +192,135 @@ def invite_command(email: str, role: str, set_name: str | None, base_url: str) -
 @_migrated
 def create_set_command(name: str, programme: str) -> None:
     """Create an action learning set, to invite its facilitators and candidates into."""
-    name, programme = name.strip(), programme.strip()
-    if not name or len(name) > LearningSet.name.type.length:
-        raise click.ClickException("Give the set a name of 1 to 120 characters.")
-    if db.session.scalar(select(LearningSet.id).where(LearningSet.name == name)) is not None:
-        raise click.ClickException(f"There is a set called {name!r} already.")
-    db.session.add(LearningSet(name=name, programme=programme))
+    try:
+        learning_set = sets.create_set(None, name, programme)
+    except sets.SetError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
+    name = learning_set.name
     click.echo(f"Set {name!r} created. Invite people into it with: invite EMAIL --set {name!r}")
+
+
+@click.command("rename-set")
+@click.argument("name")
+@click.argument("new_name")
+@click.option("--programme", help="A new programme too (left as it is if not given).")
+@with_appcontext
+@_migrated
+def rename_set_command(name: str, new_name: str, programme: str | None) -> None:
+    """Rename the set NAME to NEW_NAME (the same name to change only its programme)."""
+    learning_set = _set_named(name)
+    programme = learning_set.programme if programme is None else programme
+    try:
+        changed = sets.change_set(None, learning_set, new_name, programme)
+    except sets.SetError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    if not changed:
+        click.echo("Nothing changed.")
+    else:
+        click.echo(f"Set {learning_set.name!r} saved ({', '.join(changed)} changed).")
+
+
+ROLE = click.option(
+    "--role", required=True, type=click.Choice([r.value for r in SetRole]), help="In the set."
+)
+
+
+@click.command("add-member")
+@click.argument("email", callback=_email)
+@click.option("--set", "set_name", required=True, help="The set's name.")
+@ROLE
+@with_appcontext
+@_migrated
+def add_member_command(email: str, set_name: str, role: str) -> None:
+    """Add someone who has an account to a set (invite anyone else)."""
+    learning_set, user = _set_named(set_name), _account(email)
+    try:
+        members.add_member(None, learning_set, user, role)
+    except members.MembershipError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{user.name} ({email}) is now a {role} in {learning_set.name!r}.")
+
+
+def _membership_of(email: str, set_name: str) -> Membership:
+    learning_set, user = _set_named(set_name), _account(email)
+    membership = members.membership(learning_set.id, user.id)
+    if membership is None:
+        raise click.ClickException(f"{email} is not in {set_name!r}.")
+    return membership
+
+
+@click.command("move-member")
+@click.argument("email", callback=_email)
+@click.option("--from", "from_set", required=True, help="The set they are in.")
+@click.option("--to", "to_set", required=True, help="The set they move to, in the same role.")
+@with_appcontext
+@_migrated
+def move_member_command(email: str, from_set: str, to_set: str) -> None:
+    """Move someone to another set in the same role; what they wrote stays theirs."""
+    membership = _membership_of(email, from_set)
+    try:
+        moved = members.move_member(None, membership, _set_named(to_set))
+    except members.MembershipError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{email} moved from {from_set!r} to {to_set!r} as {moved.role}.")
+
+
+@click.command("remove-member")
+@click.argument("email", callback=_email)
+@click.option("--set", "set_name", required=True, help="The set's name.")
+@with_appcontext
+@_migrated
+def remove_member_command(email: str, set_name: str) -> None:
+    """Take someone out of a set; what they wrote stays theirs, what they shared there is no
+    longer read there."""
+    members.remove_member(None, _membership_of(email, set_name))
+    db.session.commit()
+    click.echo(f"{email} is no longer in {set_name!r}. What they wrote stays theirs.")
+
+
+@click.command("assign-assessor")
+@click.argument("candidate", callback=_email)
+@click.argument("assessor", callback=_email)
+@click.option(
+    "--framework",
+    "code",
+    help="The framework's code; may be left out when only one framework is loaded.",
+)
+@with_appcontext
+@_migrated
+def assign_assessor_command(candidate: str, assessor: str, code: str | None) -> None:
+    """Make ASSESSOR the assessor of CANDIDATE on a framework, enrolling them if need be."""
+    person, judge = _account(candidate), _account(assessor)
+    framework = _framework(code)
+    enrolment = enrolments.enrolment_of(person, framework)
+    try:
+        if enrolment is None:
+            enrolments.enrol(None, person, framework, judge)
+            done = f"{candidate} enrolled on {framework.code}, assessed by {assessor}."
+        else:
+            enrolments.change_assessor(None, enrolment, judge)
+            done = f"{assessor} now assesses {candidate} on {framework.code}."
+    except enrolments.EnrolmentError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(done)
+
+
+def _framework(code: str | None) -> Framework:
+    loaded = list(db.session.scalars(select(Framework).order_by(Framework.code)))
+    if code is not None:
+        found = next((f for f in loaded if f.code == code), None)
+        if found is None:
+            raise click.ClickException(f"There is no framework with the code {code!r}.")
+        return found
+    if len(loaded) != 1:
+        codes = ", ".join(f.code for f in loaded) or "none is loaded"
+        raise click.ClickException(f"Name the framework with --framework ({codes}).")
+    return loaded[0]
 
 
 @click.command("seed")
@@ -212,7 +413,14 @@ def init_app(app: Flask) -> None:
         demo_command,
         create_admin_command,
         create_set_command,
+        rename_set_command,
+        add_member_command,
+        move_member_command,
+        remove_member_command,
+        assign_assessor_command,
         invite_command,
+        resend_invitation_command,
+        revoke_invitation_command,
         seed_command,
     )
     for command in commands:

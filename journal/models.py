@@ -424,8 +424,9 @@ class Invitation(db.Model):
     __table_args__ = (
         CheckConstraint(_check_in("role", InvitationRole), name="role"),
         Index("ix_invitations_email", "email"),
-        # The administration lists the latest invitations first.
+        # The administration lists the latest invitations first, and a set's own.
         Index("ix_invitations_created_at", "created_at"),
+        Index("ix_invitations_set_id_created_at", "set_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

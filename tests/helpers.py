@@ -49,7 +49,8 @@ def postgres_database(suffix: str) -> str:
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
 # {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3, {meeting} its last meeting held and {portfolio} cara's enrolment.
+# set Glasgow 3, {leeds} Leeds 1, {meeting} Glasgow's last meeting held, {portfolio} cara's
+# enrolment, and {cara} and {ada} those people's ids.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -88,6 +89,12 @@ DEMO_PAGES = [
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
+    ("admin", "/admin/sets/{glasgow}"),
+    ("admin", "/admin/sets/{glasgow}/history"),
+    ("admin", "/admin/sets/{glasgow}/members/{cara}/move?to={leeds}"),
+    ("admin", "/admin/people/{cara}"),
+    ("admin", "/admin/people/{ada}"),
+    ("admin", "/admin/enrolments/{portfolio}/assessor"),
 ]
 
 
@@ -104,12 +111,17 @@ def demo_page_ids() -> dict[str, str]:
     held = select(Meeting.id).where(Meeting.set_id == glasgow, Meeting.starts_at <= utcnow())
     meeting = db.session.scalar(held.order_by(Meeting.starts_at.desc()).limit(1))
     portfolio = db.session.scalar(select(Enrolment.id).where(Enrolment.candidate_id == cara))
+    leeds = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Leeds 1"))
+    ada = db.session.scalar(select(User.id).where(User.email == "ada@example.org"))
     return {
         "portfolio": str(portfolio),
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "glasgow": str(glasgow),
+        "leeds": str(leeds),
         "meeting": str(meeting),
+        "cara": str(cara),
+        "ada": str(ada),
     }
 
 

@@ -1,10 +1,12 @@
-"""The `flask` commands of journal/cli.py: demo data, the first admin, sets, invitations.
+"""The `flask` commands of journal/cli.py: demo data, the first admin, sets and their members,
+assessors, invitations.
 
 A refused command exits with a non-zero status and says why in one line; `demo --if-empty`
 declining is not a failure (the README's run command goes on to serve the app).
 """
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -13,8 +15,16 @@ from journal.auth import accounts
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.demo import PEOPLE
 from journal.extensions import db
-from journal.models import Invitation, LearningSet, User
-from tests.factories import table_rows
+from journal.models import (
+    AuditEvent,
+    Enrolment,
+    Framework,
+    Invitation,
+    LearningSet,
+    Membership,
+    User,
+)
+from tests.factories import stored, table_rows
 from tests.helpers import make_app
 
 DEMO_EMAILS = [email for email, _name, _admin in PEOPLE]
@@ -274,7 +284,10 @@ def test_create_set_makes_a_set_that_people_can_be_invited_into(app, runner):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        pytest.param("Glasgow 3", "There is a set called 'Glasgow 3' already.", id="taken"),
+        pytest.param("Glasgow 3", "There is a set called “Glasgow 3” already", id="taken"),
+        pytest.param(
+            "GLASGOW 3", "There is a set called “Glasgow 3” already", id="taken, other case"
+        ),
         pytest.param("   ", "Give the set a name of 1 to 120 characters.", id="blank"),
         pytest.param("x" * 121, "Give the set a name of 1 to 120 characters.", id="too long"),
     ],
@@ -289,6 +302,314 @@ def test_create_set_refuses_what_cannot_be_and_says_why(app, runner, glasgow, na
     assert table_rows(app) == before
 
 
+# flask rename-set, add-member, move-member, remove-member ---------------------------------------
+
+
+@pytest.fixture
+def cast(app, make, glasgow):
+    """Glasgow 3 with Cara (candidate) and Fran (facilitator), Leeds 1 with Lee, and Nora, who
+    has an account and no set."""
+    people = {
+        name: make.user(name.title(), email=f"{name}@example.org")
+        for name in ("cara", "fran", "lee", "nora", "ada")
+    }
+    leeds = make.set("Leeds 1", candidates=[people["lee"]])
+    with app.app_context():
+        db.session.add_all(
+            [
+                Membership(set_id=glasgow.id, user_id=people["cara"].id, role="candidate"),
+                Membership(set_id=glasgow.id, user_id=people["fran"].id, role="facilitator"),
+            ]
+        )
+        db.session.commit()
+    return SimpleNamespace(glasgow=glasgow, leeds=leeds, **people)
+
+
+def roles(app, set_name: str) -> dict[str, str]:
+    with app.app_context():
+        query = (
+            select(User.email, Membership.role)
+            .join(Membership.user)
+            .join(Membership.learning_set)
+            .where(LearningSet.name == set_name)
+        )
+        return dict(db.session.execute(query).all())
+
+
+def cli_events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        found = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+        db.session.expunge_all()
+        return found
+
+
+def test_rename_set_renames_it_and_can_change_its_programme(app, runner, cast):
+    result = runner.invoke(args=["rename-set", "Glasgow 3", "Glasgow 4", "--programme", "C5"])
+
+    assert result.exit_code == 0, result.output
+    assert "Set 'Glasgow 4' saved (name, programme changed)." in result.output
+    with app.app_context():
+        renamed = db.session.get(LearningSet, cast.glasgow.id)
+        assert (renamed.name, renamed.programme) == ("Glasgow 4", "C5")
+    (event,) = cli_events(app, "set.changed")
+    assert (event.actor_id, event.detail["via"]) == (None, "command line")
+    again = runner.invoke(args=["rename-set", "Glasgow 4", "Glasgow 4"])
+    assert again.exit_code == 0
+    assert "Nothing changed." in again.output
+
+
+def test_add_member_adds_someone_with_an_account(app, runner, cast):
+    result = runner.invoke(
+        args=["add-member", "Nora@Example.org", "--set", "Glasgow 3", "--role", "facilitator"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Nora (nora@example.org) is now a facilitator in 'Glasgow 3'." in result.output
+    assert roles(app, "Glasgow 3")["nora@example.org"] == "facilitator"
+    (event,) = cli_events(app, "membership.added")
+    assert event.detail["via"] == "command line"
+
+
+def test_move_member_moves_in_the_same_role_in_one_go(app, runner, cast):
+    result = runner.invoke(
+        args=["move-member", "fran@example.org", "--from", "Glasgow 3", "--to", "Leeds 1"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "fran@example.org moved from 'Glasgow 3' to 'Leeds 1' as facilitator." in result.output
+    assert "fran@example.org" not in roles(app, "Glasgow 3")
+    assert roles(app, "Leeds 1")["fran@example.org"] == "facilitator"
+    assert len(cli_events(app, "membership.moved")) == 2  # one on each set
+
+
+def test_remove_member_takes_them_out_and_keeps_what_they_wrote(app, runner, make, cast):
+    written = make.reflection(cast.cara, learning_set=cast.glasgow, visibility="set")
+
+    result = runner.invoke(args=["remove-member", "cara@example.org", "--set", "Glasgow 3"])
+
+    assert result.exit_code == 0, result.output
+    assert "cara@example.org is no longer in 'Glasgow 3'." in result.output
+    assert "cara@example.org" not in roles(app, "Glasgow 3")
+    assert stored(app, written.id).experience == written.experience
+    (event,) = cli_events(app, "membership.removed")
+    assert event.detail["role"] == "candidate"
+
+
+MEMBER_REFUSALS = [
+    (
+        ["rename-set", "Glasgow 3", "Leeds 1"],
+        "There is a set called “Leeds 1” already: choose another name.",
+    ),
+    (["rename-set", "Nowhere", "Somewhere"], "There is no set called 'Nowhere'."),
+    (["rename-set", "Glasgow 3", " "], "Give the set a name of 1 to 120 characters."),
+    (
+        ["add-member", "nobody@example.org", "--set", "Glasgow 3", "--role", "candidate"],
+        "No one has an account for nobody@example.org.",
+    ),
+    (
+        ["add-member", "cara@example.org", "--set", "Glasgow 3", "--role", "facilitator"],
+        "Cara is already in Glasgow 3 as candidate: a person holds one role per set.",
+    ),
+    (
+        ["add-member", "nora@example.org", "--set", "Nowhere", "--role", "candidate"],
+        "There is no set called 'Nowhere'.",
+    ),
+    (
+        ["add-member", "nora@example.org", "--set", "Glasgow 3", "--role", "assessor"],
+        "'assessor' is not one of",
+    ),
+    (["add-member", "nora", "--set", "Glasgow 3", "--role", "candidate"], "is not an email"),
+    (
+        ["move-member", "lee@example.org", "--from", "Glasgow 3", "--to", "Leeds 1"],
+        "lee@example.org is not in 'Glasgow 3'.",
+    ),
+    (
+        ["move-member", "cara@example.org", "--from", "Glasgow 3", "--to", "Glasgow 3"],
+        "Cara is in Glasgow 3 already: choose another set.",
+    ),
+    (
+        ["move-member", "cara@example.org", "--from", "Glasgow 3", "--to", "Nowhere"],
+        "There is no set called 'Nowhere'.",
+    ),
+    (["move-member", "cara@example.org", "--from", "Glasgow 3"], "Missing option '--to'"),
+    (
+        ["remove-member", "nora@example.org", "--set", "Glasgow 3"],
+        "nora@example.org is not in 'Glasgow 3'.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), MEMBER_REFUSALS, ids=[" ".join(a[:2]) + "…" for a, _ in MEMBER_REFUSALS]
+)
+def test_a_membership_change_that_cannot_be_changes_nothing_and_says_why(
+    app, runner, cast, args, message
+):
+    before = table_rows(app)
+
+    result = runner.invoke(args=args)
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert table_rows(app) == before
+
+
+def test_moving_into_a_set_they_are_in_already_is_refused(app, runner, make, cast):
+    runner.invoke(
+        args=["add-member", "cara@example.org", "--set", "Leeds 1", "--role", "facilitator"]
+    )
+    before = table_rows(app)
+
+    result = runner.invoke(
+        args=["move-member", "cara@example.org", "--from", "Glasgow 3", "--to", "Leeds 1"]
+    )
+
+    assert result.exit_code != 0
+    assert "Cara is already in Leeds 1 as facilitator" in result.output
+    assert table_rows(app) == before
+
+
+# flask assign-assessor -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def framework(app) -> int:
+    with app.app_context():
+        row = Framework(code="L7", title="Level 7")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def enrolment_of(app, email: str) -> Enrolment | None:
+    with app.app_context():
+        query = select(Enrolment).join(Enrolment.candidate).where(User.email == email)
+        found = db.session.scalar(query)
+        if found is not None:
+            db.session.expunge(found)
+        return found
+
+
+def test_assign_assessor_enrols_a_candidate_then_changes_their_assessor(
+    app, runner, cast, framework
+):
+    first = runner.invoke(args=["assign-assessor", "cara@example.org", "ada@example.org"])
+
+    assert first.exit_code == 0, first.output
+    assert "cara@example.org enrolled on L7, assessed by ada@example.org." in first.output
+    enrolment = enrolment_of(app, "cara@example.org")
+    assert (enrolment.framework_id, enrolment.assessor_id) == (framework, cast.ada.id)
+
+    second = runner.invoke(
+        args=["assign-assessor", "cara@example.org", "nora@example.org", "--framework", "L7"]
+    )
+
+    assert second.exit_code == 0, second.output
+    assert "nora@example.org now assesses cara@example.org on L7." in second.output
+    changed = enrolment_of(app, "cara@example.org")
+    assert (changed.id, changed.assessor_id) == (enrolment.id, cast.nora.id)
+    (event,) = cli_events(app, "enrolment.assessor_changed")
+    assert (event.detail["from_assessor_id"], event.detail["to_assessor_id"]) == (
+        cast.ada.id,
+        cast.nora.id,
+    )
+
+
+ASSESSOR_REFUSALS = [
+    (["cara@example.org", "cara@example.org"], "A candidate cannot assess their own evidence"),
+    (["cara@example.org", "nobody@example.org"], "No one has an account for nobody@example.org."),
+    (["nobody@example.org", "ada@example.org"], "No one has an account for nobody@example.org."),
+    (["cara@example.org", "ada@example.org", "--framework", "X9"], "no framework with the code"),
+    (["cara@example.org", "ada"], "is not an email address"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), ASSESSOR_REFUSALS)
+def test_assign_assessor_refuses_what_cannot_be(app, runner, cast, framework, args, message):
+    before = table_rows(app)
+
+    result = runner.invoke(args=["assign-assessor", *args])
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert table_rows(app) == before
+
+
+def test_assign_assessor_asks_which_framework_when_there_are_several(app, runner, cast, framework):
+    with app.app_context():
+        db.session.add(Framework(code="L5", title="Level 5"))
+        db.session.commit()
+    before = table_rows(app)
+
+    result = runner.invoke(args=["assign-assessor", "cara@example.org", "ada@example.org"])
+
+    assert result.exit_code != 0
+    assert "Name the framework with --framework (L5, L7)." in result.output
+    assert table_rows(app) == before
+
+
+# flask resend-invitation, revoke-invitation --------------------------------------------------
+
+
+def test_resend_invitation_prints_a_new_link_and_the_old_one_stops(app, runner, glasgow):
+    old = LINK.search(runner.invoke(args=["invite", NINA, "--role", "assessor"]).output)[2]
+
+    result = runner.invoke(args=["resend-invitation", "Nina@Example.org"])
+
+    assert result.exit_code == 0, result.output
+    assert "the old link no longer works" in result.output
+    ((_base, new),) = LINK.findall(result.output)
+    client = app.test_client()
+    assert client.get(f"/invite/{old}").status_code == 404
+    assert client.get(f"/invite/{new}").status_code == 200
+    assert len(cli_events(app, "invitation.resent")) == 1
+
+
+def test_resend_invitation_asks_which_when_there_are_several(app, runner, glasgow, make):
+    make.set("Leeds 1")
+    for set_name in ("Glasgow 3", "Leeds 1"):
+        runner.invoke(args=["invite", NINA, "--role", "candidate", "--set", set_name])
+    before = table_rows(app)
+
+    refused = runner.invoke(args=["resend-invitation", NINA])
+
+    assert refused.exit_code != 0
+    assert "has 2 invitations not used yet" in refused.output
+    assert "name the set with --set" in refused.output
+    assert table_rows(app) == before
+    chosen = runner.invoke(args=["resend-invitation", NINA, "--set", "Leeds 1"])
+    assert chosen.exit_code == 0, chosen.output
+    assert "(candidate in 'Leeds 1')" in chosen.output
+
+
+def test_revoke_invitation_withdraws_every_open_invitation_to_the_address(app, runner, glasgow):
+    tokens = [
+        LINK.search(runner.invoke(args=args).output)[2]
+        for args in (
+            ["invite", NINA, "--role", "assessor"],
+            ["invite", NINA, "--role", "candidate", "--set", "Glasgow 3"],
+        )
+    ]
+
+    result = runner.invoke(args=["revoke-invitation", NINA])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Withdrawn: the invitation for nina@example.org") == 2
+    assert all(app.test_client().get(f"/invite/{t}").status_code == 404 for t in tokens)
+    again = runner.invoke(args=["revoke-invitation", NINA])
+    assert again.exit_code != 0
+    assert "There is no invitation for nina@example.org to act on." in again.output
+
+
+@pytest.mark.parametrize("command", ["resend-invitation", "revoke-invitation"])
+def test_an_invitation_command_with_nothing_to_act_on_says_so(app, runner, glasgow, command):
+    result = runner.invoke(args=[command, NINA, "--set", "Glasgow 3"])
+    assert result.exit_code != 0
+    assert (
+        "There is no invitation into 'Glasgow 3' for nina@example.org to act on." in result.output
+    )
+
+
 # Before `flask db upgrade` -------------------------------------------------------------------
 
 COMMANDS = [
@@ -296,6 +617,13 @@ COMMANDS = [
     ["create-admin", "first@example.org", "--name", "First", "--password", ADMIN_PASSWORD],
     ["create-set", "Glasgow 3"],
     ["invite", "nina@example.org", "--role", "assessor"],
+    ["rename-set", "Glasgow 3", "Glasgow 4"],
+    ["add-member", "nina@example.org", "--set", "Glasgow 3", "--role", "candidate"],
+    ["move-member", "nina@example.org", "--from", "Glasgow 3", "--to", "Leeds 1"],
+    ["remove-member", "nina@example.org", "--set", "Glasgow 3"],
+    ["assign-assessor", "nina@example.org", "ada@example.org"],
+    ["resend-invitation", "nina@example.org"],
+    ["revoke-invitation", "nina@example.org"],
 ]
 
 

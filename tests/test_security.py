@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
-from journal.models import Invitation, LearningSet, Meeting, Reflection
+from journal.models import Enrolment, Framework, Invitation, LearningSet, Meeting, Reflection, User
 from tests.factories import NEW_PASSWORD, make_invitation, table_rows
 from tests.helpers import form_token, make_app
 
@@ -188,7 +188,7 @@ VISITS = {
     "finn": [*JOURNAL, "shared"],
     "ada": JOURNAL,
     "abe": JOURNAL,
-    "admin": ["/admin/", "/admin/invitations", *JOURNAL[1:]],
+    "admin": ["/admin/", "/admin/invitations", "/admin/people", "/admin/sets/new", *JOURNAL[1:]],
     None: ["/login", "invitation"],
 }
 REFLECTION_LINK = re.compile(r'href="(/reflections/[0-9a-f-]{36})"')
@@ -245,13 +245,24 @@ def _world(app: Flask) -> dict[str, str]:
         glasgow = db.session.scalars(select(LearningSet).filter_by(name="Glasgow 3")).one()
         upcoming = select(Meeting.id).where(Meeting.set_id == glasgow.id)
         meeting = db.session.scalars(upcoming.order_by(Meeting.starts_at.desc())).first()
+        people = {u.email.split("@")[0]: u.id for u in db.session.scalars(select(User))}
+        leeds = db.session.scalars(select(LearningSet).filter_by(name="Leeds 1")).one()
+        enrolment = db.session.scalar(
+            select(Enrolment.id).where(Enrolment.candidate_id == people["cara"])
+        )
+        framework = db.session.scalar(select(Framework.id))
     return {
         "glasgow": str(glasgow.id),
+        "leeds": str(leeds.id),
         "meeting": str(meeting),
         "own": str(own.id),
         "action": f"a{own.id.hex}",
         "invitation": str(invitation.id),
         "token": token,
+        "cara": str(people["cara"]),
+        "finn": str(people["finn"]),
+        "enrolment": str(enrolment),
+        "framework": str(framework),
     }
 
 
@@ -289,6 +300,38 @@ FORMS = [
         200,
     ),
     ("withdraw", "admin", "/admin/invitations/{invitation}/revoke", {}, 302),
+    ("new link", "admin", "/admin/invitations/{invitation}/resend", {}, 200),
+    ("new set", "admin", "/admin/sets/new", {"name": "Dundee 2", "programme": ""}, 302),
+    ("rename a set", "admin", "/admin/sets/{glasgow}/edit", {"name": "G4", "programme": ""}, 302),
+    (
+        "add a member",
+        "admin",
+        "/admin/sets/{glasgow}/members/new",
+        {"email": "abe@example.org", "role": "candidate"},
+        302,
+    ),
+    (
+        "move a member",
+        "admin",
+        "/admin/sets/{glasgow}/members/{cara}/move",
+        {"to_set_id": "{leeds}"},
+        302,
+    ),
+    ("remove a member", "admin", "/admin/sets/{glasgow}/members/{cara}/remove", {}, 302),
+    (
+        "enrol",
+        "admin",
+        "/admin/people/{finn}/enrol",
+        {"framework_id": "{framework}", "assessor": "ada@example.org"},
+        302,
+    ),
+    (
+        "change the assessor",
+        "admin",
+        "/admin/enrolments/{enrolment}/assessor",
+        {"assessor": "abe@example.org"},
+        302,
+    ),
     (
         "schedule a meeting",
         "fran",
@@ -335,7 +378,7 @@ def test_a_form_that_changes_something_needs_its_csrf_token(
 ):
     names = _world(app)
     client = browser(f"{person}@example.org", DEMO_PASSWORD) if person else browser()
-    data = {key.format(**names): value for key, value in fields.items()}
+    data = {key.format(**names): value.format(**names) for key, value in fields.items()}
     if with_token:
         data["csrf_token"] = form_token(client)
     before, was_signed_in = table_rows(app), _signed_in(client)

@@ -2,12 +2,13 @@
 
 from flask import current_app
 from flask_wtf.file import FileField
-from wtforms import EmailField, SelectChoice, SelectField, ValidationError
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, SelectChoice, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from ..evidence.frameworks import format_of
 from ..forms import Form, optional_id, strip
-from ..models import InvitationRole
+from ..models import InvitationRole, SetRole
+from .sets import NAME_LIMIT, PROGRAMME_LIMIT
 
 
 class InvitationForm(Form):
@@ -23,6 +24,62 @@ class InvitationForm(Form):
         validate_choice=False,
         description="To invite someone into a set, find the set under Sets and choose Invite.",
     )
+
+
+class SetForm(Form):
+    name = StringField(
+        "Name",
+        description='Unique, e.g. "Glasgow 3".',
+        filters=[strip],
+        validators=[
+            DataRequired("Give the set a name."),
+            Length(max=NAME_LIMIT, message=f"Use at most {NAME_LIMIT} characters."),
+        ],
+    )
+    programme = StringField(
+        "Programme",
+        description='Optional, e.g. "NVQ Level 7 Leadership — cohort 3".',
+        filters=[strip],
+        validators=[
+            Length(max=PROGRAMME_LIMIT, message=f"Use at most {PROGRAMME_LIMIT} characters.")
+        ],
+    )
+
+
+def _email(label: str, description: str) -> EmailField:
+    return EmailField(
+        label,
+        description=description,
+        filters=[strip],
+        validators=[
+            DataRequired("Enter their email address."),
+            Email("Enter an email address, like name@example.org."),
+            Length(max=254),
+        ],
+    )
+
+
+class MemberForm(Form):
+    """Someone who has an account, into a set: found by their email address, never picked from
+    a list of everyone (tens of thousands of people)."""
+
+    email = _email("Their email address", "The address they sign in with.")
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in SetRole])
+
+
+class MoveForm(Form):
+    """The set a member moves to, as chosen on the confirmation page."""
+
+    to_set_id = StringField(validators=[InputRequired("Choose the set to move them to.")])
+
+
+class EnrolmentForm(Form):
+    framework_id = SelectField("Qualification framework", coerce=optional_id, validate_choice=False)
+    assessor = _email("The assessor's email address", "Anyone with an account may assess.")
+
+
+class AssessorForm(Form):
+    assessor = _email("The new assessor's email address", "Anyone with an account may assess.")
 
 
 class FrameworkUploadForm(Form):

@@ -1,17 +1,35 @@
-"""Administration: sets, people and invitations. An admin never sees reflection text."""
+"""Administration: sets, their members and meetings, people, enrolments and invitations.
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+Admins only: everyone else gets the 404 of a page that does not exist. An admin manages who is
+where and never sees reflection text: nothing here reads a reflection.
+"""
+
+from typing import TypeVar
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import distinct, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import HTTPException
 from wtforms import SelectChoice
 
 from ..auth import accounts
 from ..errors import csrf_error, error_response
 from ..evidence.frameworks import FrameworkError, format_of, import_framework, read_framework
 from ..extensions import db, login_manager
-from ..http import contains, number_arg, paginate, search_arg
+from ..forms import ConfirmForm
+from ..http import contains, number_arg, paginate, positive_id, search_arg
 from ..models import (
     Criterion,
     Enrolment,
@@ -19,15 +37,28 @@ from ..models import (
     Invitation,
     LearningSet,
     Membership,
+    SetRole,
     Unit,
     User,
     utcnow,
 )
-from .forms import FrameworkUploadForm, InvitationForm
+from ..sets.meetings import members_of, past_meetings, upcoming_meetings
+from ..templating import format_datetime
+from . import enrolments, history, members, sets
+from .forms import (
+    AssessorForm,
+    EnrolmentForm,
+    FrameworkUploadForm,
+    InvitationForm,
+    MemberForm,
+    MoveForm,
+    SetForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 UNKNOWN_SET = "Choose one of the sets."
+Row = TypeVar("Row")
 
 
 @bp.before_request
@@ -37,19 +68,26 @@ def require_admin() -> None:
         abort(404)  # the administration is not something other people need to know exists
 
 
-def _set_choices(form: InvitationForm) -> None:
-    """The choice of "No set", and the set the invitation is for (from the Sets page, `?set_id=`).
+def _get(model: type[Row], row_id: int) -> Row:
+    row = db.session.get(model, row_id)
+    if row is None:
+        abort(404)
+    return row
 
-    Not every set: that choice would grow with the installation (thousands of sets on every
-    visit); an admin finds the set by name on the Sets page and follows its "Invite" link.
-    """
-    if not form.is_submitted():
-        form.set_id.data = number_arg("set_id")
-    chosen = form.set_id.data if isinstance(form.set_id.data, int) else None
-    learning_set = db.session.get(LearningSet, chosen) if chosen else None
-    form.set_id.choices = [SelectChoice("", "No set (assessors and admins)")]
-    if learning_set is not None:
-        form.set_id.choices.append(SelectChoice(str(learning_set.id), learning_set.name))
+
+def _status() -> int:
+    """A form page shown again after a POST was refused: 400."""
+    return 400 if request.method == "POST" else 200
+
+
+def _valid(form) -> bool:
+    """The form was sent, with its token, and is valid. False when it is being shown again
+    because the CSRF check refused it (`refused_without_token`): the token is checked there,
+    with the Referer over HTTPS, which the form's own check does not do."""
+    return not g.get("csrf_refused") and form.validate_on_submit()
+
+
+# Sets ----------------------------------------------------------------------------------------
 
 
 @bp.get("/")
@@ -63,6 +101,221 @@ def index():
         query = query.where(contains(LearningSet.name, q))
     page = paginate(query.order_by(LearningSet.name, LearningSet.id))
     return render_template("admin/index.html", page=page, q=q)
+
+
+@bp.route("/sets/new", methods=["GET", "POST"])
+def new_set():
+    form = SetForm()
+    if _valid(form):
+        try:
+            created = sets.create_set(current_user, form.name.data, form.programme.data or "")
+        except sets.SetError as problem:
+            form.name.errors = [str(problem)]
+        else:
+            db.session.commit()
+            flash(f"Set {created.name} created. Invite its facilitators and candidates.")
+            return redirect(url_for("admin.set_view", set_id=created.id))
+    return render_template("admin/set_form.html", form=form, learning_set=None), _status()
+
+
+@bp.get("/sets/<id:set_id>")
+def set_view(set_id: int):
+    """One set for its admin: members with roles (and candidates' assessors), meetings to come
+    and past with links to change or cancel them, invitations into it not yet used."""
+    learning_set = _get(LearningSet, set_id)
+    people = members_of(set_id)
+    candidates = [m.user_id for m in people if m.role == SetRole.CANDIDATE]
+    return render_template(
+        "admin/set.html",
+        learning_set=learning_set,
+        members=people,
+        enrolled=_enrolments_of(candidates),
+        upcoming=paginate(upcoming_meetings(set_id), param="upcoming_page"),
+        past=paginate(past_meetings(set_id), param="past_page"),
+        invitations=paginate(_pending_invitations(set_id), param="invitations_page"),
+    )
+
+
+def _enrolments_of(user_ids: list[int]) -> dict[int, list[Enrolment]]:
+    """Each candidate's enrolments with framework and assessor, in one query."""
+    if not user_ids:
+        return {}
+    query = (
+        select(Enrolment)
+        .where(Enrolment.candidate_id.in_(user_ids))
+        .options(joinedload(Enrolment.framework), joinedload(Enrolment.assessor))
+        .order_by(Enrolment.id)
+    )
+    found: dict[int, list[Enrolment]] = {}
+    for enrolment in db.session.scalars(query):
+        found.setdefault(enrolment.candidate_id, []).append(enrolment)
+    return found
+
+
+def _pending_invitations(set_id: int):
+    """Invitations into the set that can still be used, latest first (a query, for paging)."""
+    return (
+        select(Invitation)
+        .where(
+            Invitation.set_id == set_id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    )
+
+
+@bp.route("/sets/<id:set_id>/edit", methods=["GET", "POST"])
+def edit_set(set_id: int):
+    learning_set = _get(LearningSet, set_id)
+    form = SetForm(obj=learning_set if request.method == "GET" else None)
+    if _valid(form):
+        try:
+            changed = sets.change_set(
+                current_user, learning_set, form.name.data, form.programme.data or ""
+            )
+        except sets.SetError as problem:
+            form.name.errors = [str(problem)]
+        else:
+            db.session.commit()
+            flash("Set saved." if changed else "Nothing changed.")
+            return redirect(url_for("admin.set_view", set_id=set_id))
+    return render_template("admin/set_form.html", form=form, learning_set=learning_set), _status()
+
+
+@bp.get("/sets/<id:set_id>/history")
+def set_history(set_id: int):
+    """The set's membership changes and renamings, newest first, a page at a time."""
+    learning_set = _get(LearningSet, set_id)
+    page = paginate(history.set_events(set_id))
+    return render_template(
+        "admin/history.html",
+        learning_set=learning_set,
+        page=page,
+        lines=history.describe(page.items, set_id),
+    )
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+def _member(set_id: int, user_id: int) -> Membership:
+    query = (
+        select(Membership)
+        .where(Membership.set_id == set_id, Membership.user_id == user_id)
+        .options(joinedload(Membership.user), joinedload(Membership.learning_set))
+    )
+    found = db.session.scalar(query)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _person(email: str, field) -> User | None:
+    """The account with this address, or None with a message on `field`."""
+    person = accounts.find_user(email)
+    if person is None:
+        field.errors = [
+            f"No one has an account for {accounts.normalise_email(email)}. Check the address,"
+            " or invite them."
+        ]
+    return person
+
+
+@bp.route("/sets/<id:set_id>/members/new", methods=["GET", "POST"])
+def add_member(set_id: int):
+    """Someone who already has an account, into the set (others are invited)."""
+    learning_set = _get(LearningSet, set_id)
+    form = MemberForm()
+    if _valid(form):
+        person = _person(form.email.data, form.email)
+        if person is not None:
+            try:
+                members.add_member(current_user, learning_set, person, form.role.data)
+            except members.MembershipError as problem:
+                form.email.errors = [str(problem)]
+            else:
+                db.session.commit()
+                flash(f"{person.name} is now a {form.role.data} in {learning_set.name}.")
+                return redirect(url_for("admin.set_view", set_id=set_id))
+    return render_template(
+        "admin/member_form.html", form=form, learning_set=learning_set
+    ), _status()
+
+
+@bp.route("/sets/<id:set_id>/members/<id:user_id>/move", methods=["GET", "POST"])
+def move_member(set_id: int, user_id: int):
+    """Find the set to move to (by name, a page at a time), confirm, move: one transaction."""
+    member = _member(set_id, user_id)
+    form = MoveForm()
+    chosen = form.to_set_id.data if request.method == "POST" else request.args.get("to")
+    target = _set_or_none(chosen)
+    problem = None
+    if request.method == "GET":
+        problem = _move_problem(member, target) if target is not None else None
+    elif target is None:
+        problem = "Choose one of the sets to move them to."
+    elif _valid(form):
+        try:
+            members.move_member(current_user, member, target)
+        except members.MembershipError as refused:
+            problem = str(refused)
+        else:
+            db.session.commit()
+            flash(f"{member.user.name} moved from {member.learning_set.name} to {target.name}.")
+            return redirect(url_for("admin.set_view", set_id=target.id))
+    q = search_arg()
+    query = select(LearningSet).where(LearningSet.id != set_id)
+    if q:
+        query = query.where(contains(LearningSet.name, q))
+    return render_template(
+        "admin/move.html",
+        member=member,
+        form=form,
+        target=target,
+        problem=problem,
+        q=q,
+        page=paginate(query.order_by(LearningSet.name, LearningSet.id)),
+    ), _status()
+
+
+def _set_or_none(value: str | None) -> LearningSet | None:
+    """The set a form or address names by id, or None for anything else."""
+    try:
+        set_id = positive_id(value or "")
+    except ValueError:
+        return None
+    return db.session.get(LearningSet, set_id)
+
+
+def _move_problem(member: Membership, target: LearningSet) -> str | None:
+    """Why the move cannot be made, said on the confirmation page before anyone presses it."""
+    if target.id == member.set_id:
+        return f"{member.user.name} is in {target.name} already: choose another set."
+    there = members.membership(target.id, member.user_id)
+    if there is not None:
+        return (
+            f"{member.user.name} is already in {target.name} as {there.role}: a person holds"
+            " one role per set."
+        )
+    return None
+
+
+@bp.route("/sets/<id:set_id>/members/<id:user_id>/remove", methods=["GET", "POST"])
+def remove_member(set_id: int, user_id: int):
+    member = _member(set_id, user_id)
+    form = ConfirmForm()
+    if _valid(form):
+        name, set_name = member.user.name, member.learning_set.name
+        members.remove_member(current_user, member)
+        db.session.commit()
+        flash(f"{name} is no longer in {set_name}. What they wrote stays theirs.")
+        return redirect(url_for("admin.set_view", set_id=set_id))
+    return render_template("admin/remove.html", member=member, form=form), _status()
+
+
+# People and enrolments -----------------------------------------------------------------------
 
 
 @bp.get("/people")
@@ -90,6 +343,120 @@ def _candidates_assessed(people: list[User]) -> dict[int, int]:
         .group_by(Enrolment.assessor_id)
     )
     return {assessor_id: count for assessor_id, count in counted}
+
+
+@bp.get("/people/<id:user_id>")
+def person(user_id: int):
+    """One person: their sets and roles, their enrolments and assessors, whom they assess."""
+    query = (
+        select(User)
+        .where(User.id == user_id)
+        .options(selectinload(User.memberships).joinedload(Membership.learning_set))
+    )
+    found = db.session.scalar(query)
+    if found is None:
+        abort(404)
+    assessing = (
+        select(Enrolment)
+        .join(Enrolment.candidate)
+        .where(Enrolment.assessor_id == user_id)
+        .options(joinedload(Enrolment.candidate), joinedload(Enrolment.framework))
+        .order_by(User.name, Enrolment.candidate_id, Enrolment.id)
+    )
+    return render_template(
+        "admin/person.html",
+        person=found,
+        enrolments=_enrolments_of([user_id]).get(user_id, []),
+        assessing=paginate(assessing, param="assessing_page"),
+    )
+
+
+def _framework_choices(form: EnrolmentForm) -> list[Framework]:
+    """Every framework: an installation loads a handful (not one per person or set)."""
+    frameworks = list(db.session.scalars(select(Framework).order_by(Framework.title)))
+    form.framework_id.choices = [SelectChoice(str(f.id), f.title) for f in frameworks]
+    return frameworks
+
+
+@bp.route("/people/<id:user_id>/enrol", methods=["GET", "POST"])
+def enrol(user_id: int):
+    candidate = _get(User, user_id)
+    form = EnrolmentForm()
+    frameworks = _framework_choices(form)
+    if request.method == "GET" and len(frameworks) == 1:
+        form.framework_id.data = frameworks[0].id
+    if _valid(form):
+        framework = next((f for f in frameworks if f.id == form.framework_id.data), None)
+        if framework is None:
+            form.framework_id.errors = ["Choose one of the frameworks."]
+        else:
+            assessor = _person(form.assessor.data, form.assessor)
+            if assessor is not None:
+                try:
+                    enrolments.enrol(current_user, candidate, framework, assessor)
+                except enrolments.EnrolmentError as problem:
+                    form.assessor.errors = [str(problem)]
+                else:
+                    db.session.commit()
+                    flash(
+                        f"{candidate.name} is enrolled on {framework.title}, assessed by"
+                        f" {assessor.name}."
+                    )
+                    return redirect(url_for("admin.person", user_id=user_id))
+    elif form.framework_id.errors:
+        form.framework_id.errors = ["Choose one of the frameworks."]
+    return render_template(
+        "admin/enrol.html", form=form, candidate=candidate, frameworks=frameworks
+    ), _status()
+
+
+@bp.route("/enrolments/<id:enrolment_id>/assessor", methods=["GET", "POST"])
+def change_assessor(enrolment_id: int):
+    query = (
+        select(Enrolment)
+        .where(Enrolment.id == enrolment_id)
+        .options(
+            joinedload(Enrolment.candidate),
+            joinedload(Enrolment.framework),
+            joinedload(Enrolment.assessor),
+        )
+    )
+    enrolment = db.session.scalar(query)
+    if enrolment is None:
+        abort(404)
+    form = AssessorForm()
+    if _valid(form):
+        assessor = _person(form.assessor.data, form.assessor)
+        if assessor is not None:
+            before = enrolment.assessor.name if enrolment.assessor else None
+            try:
+                enrolments.change_assessor(current_user, enrolment, assessor)
+            except enrolments.EnrolmentError as problem:
+                form.assessor.errors = [str(problem)]
+            else:
+                db.session.commit()
+                lost = f" {before} no longer has this enrolment." if before else ""
+                flash(f"{assessor.name} now assesses {enrolment.candidate.name}.{lost}")
+                return redirect(url_for("admin.person", user_id=enrolment.candidate_id))
+    return render_template("admin/assessor.html", form=form, enrolment=enrolment), _status()
+
+
+# Invitations ---------------------------------------------------------------------------------
+
+
+def _set_choices(form: InvitationForm) -> None:
+    """The choice of "No set", and the set the invitation is for (from the Sets page, `?set_id=`).
+
+    Not every set: that choice would grow with the installation (thousands of sets on every
+    visit); an admin finds the set by name on the Sets page and follows its "Invite" link.
+    """
+    if not form.is_submitted():
+        form.set_id.data = number_arg("set_id")
+    chosen = form.set_id.data if isinstance(form.set_id.data, int) else None
+    learning_set = db.session.get(LearningSet, chosen) if chosen else None
+    form.set_id.choices = [SelectChoice("", "No set (assessors and admins)")]
+    if learning_set is not None:
+        form.set_id.choices.append(SelectChoice(str(learning_set.id), learning_set.name))
 
 
 def _create_invitation(form: InvitationForm) -> str | None:
@@ -140,6 +507,7 @@ def _invitations_page(form: InvitationForm, link: str | None = None, problem: st
     if q:
         query = query.where(contains(Invitation.email, q))
     page = paginate(query.order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    now = utcnow()
     return render_template(
         "admin/invitations.html",
         form=form,
@@ -147,7 +515,7 @@ def _invitations_page(form: InvitationForm, link: str | None = None, problem: st
         problem=problem,
         page=page,
         q=q,
-        now=utcnow(),
+        status={i.id: accounts.invitation_status(i, now) for i in page.items},
     )
 
 
@@ -190,30 +558,10 @@ def _framework_sizes(frameworks: list[Framework]) -> dict[int, tuple[int, int]]:
     return {framework_id: (units, criteria) for framework_id, units, criteria in counted}
 
 
-@bp.errorhandler(CSRFError)
-def refused_without_token(error: CSRFError):
-    """The CSRF check runs before require_admin: keep its answers, then keep what was typed."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_admin:
-        return error_response(404)
-    if request.endpoint != "admin.invitations":
-        return csrf_error(error)
-    form = InvitationForm()
-    _set_choices(form)
-    problem = (
-        "The form expired or was sent from elsewhere; nothing was created."
-        " Check it and send it again."
-    )
-    return _invitations_page(form, problem=problem), 400
-
-
 @bp.post("/invitations/<id:invitation_id>/revoke")
 def revoke_invitation(invitation_id: int):
     """Withdraw an invitation sent to the wrong person, or no longer wanted."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
+    invitation = _get(Invitation, invitation_id)
     accounts.revoke_invitation(invitation, current_user)
     # Committing also reloads the row: the invitee may have used the link a moment ago.
     db.session.commit()
@@ -222,3 +570,68 @@ def revoke_invitation(invitation_id: int):
     else:
         flash(f"The invitation for {invitation.email} is withdrawn; its link no longer works.")
     return redirect(url_for("admin.invitations"))
+
+
+@bp.post("/invitations/<id:invitation_id>/resend")
+def resend_invitation(invitation_id: int):
+    """A new link (and a new week) for an invitation not used yet, expired or not; the old
+    link stops working. Shown once, like a new invitation's: there is no e-mail to send it."""
+    invitation = _get(Invitation, invitation_id)
+    token = accounts.resend_invitation(invitation, current_user)
+    db.session.commit()
+    if token is None:
+        state = accounts.invitation_status(invitation)
+        flash(f"The invitation for {invitation.email} was {state}; it cannot be sent again.")
+        return redirect(url_for("admin.invitations"))
+    flash(
+        f"A new link for {invitation.email}, valid until"
+        f" {format_datetime(invitation.expires_at)}; the old link no longer works. Send them the"
+        " link below; it is shown only once."
+    )
+    form = InvitationForm(formdata=None)
+    _set_choices(form)
+    link = url_for("auth.accept_invitation", token=token, _external=True)
+    return _invitations_page(form, link)
+
+
+# A form refused for its CSRF token -----------------------------------------------------------
+
+# Pages whose form, refused for its token, comes back with what was typed kept (status 400).
+KEEPS_INPUT = {
+    "admin.new_set",
+    "admin.edit_set",
+    "admin.add_member",
+    "admin.move_member",
+    "admin.remove_member",
+    "admin.enrol",
+    "admin.change_assessor",
+}
+CSRF_PROBLEM = (
+    "The form expired or was sent from elsewhere; nothing was changed. Check it and send it again."
+)
+
+
+@bp.errorhandler(CSRFError)
+def refused_without_token(error: CSRFError):
+    """The CSRF check runs before require_admin: keep its answers, then keep what was typed."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        return error_response(404)
+    if request.endpoint == "admin.invitations":
+        form = InvitationForm()
+        _set_choices(form)
+        problem = (
+            "The form expired or was sent from elsewhere; nothing was created."
+            " Check it and send it again."
+        )
+        return _invitations_page(form, problem=problem), 400
+    if request.endpoint not in KEEPS_INPUT:
+        return csrf_error(error)
+    # The page's own view, told not to act (`_valid`), shows the form again as it was sent.
+    g.csrf_refused = True
+    g.problem = CSRF_PROBLEM
+    try:
+        return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+    except HTTPException as refused:
+        return error_response(refused.code or 400)

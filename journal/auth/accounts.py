@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 
@@ -214,6 +215,52 @@ def revoke_invitation(invitation: Invitation, revoked_by: User | None) -> bool:
     return True
 
 
+def resend_invitation(invitation: Invitation, resent_by: User | None) -> str | None:
+    """A new link for an unused, unwithdrawn invitation (expired or not), valid for a new
+    lifetime; the old link stops working. None if it was used or withdrawn, even a moment ago.
+
+    One conditional UPDATE of the token's hash, as for using and withdrawing: of a resend and a
+    use of the old link at the same moment, exactly one wins.
+    """
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + current_app.config["INVITATION_LIFETIME"]
+    resent = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(token_hash=_token_hash(token), expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    if resent.rowcount != 1:
+        return None
+    set_committed_value(invitation, "token_hash", _token_hash(token))
+    set_committed_value(invitation, "expires_at", expires_at)
+    audit.record(resent_by, "invitation.resent", "invitation", invitation.id)
+    return token
+
+
+class InvitationStatus(StrEnum):
+    """Where an invitation stands, in the words the administration shows."""
+
+    PENDING = "pending"
+    USED = "used"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # revoked by an admin
+
+
+def invitation_status(invitation: Invitation, now: datetime | None = None) -> InvitationStatus:
+    if invitation.used_at is not None:
+        return InvitationStatus.USED
+    if invitation.revoked_at is not None:
+        return InvitationStatus.WITHDRAWN
+    if invitation.expires_at <= (now or utcnow()):
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.PENDING
+
+
 def join_by_invitation(invitation: Invitation, name: str, password: str) -> User | None:
     """The invited person's new account, with what the invitation grants, the invitation used up.
 
@@ -251,12 +298,26 @@ def _grant(invitation: Invitation, user: User) -> None:
                 Membership.set_id == invitation.set_id, Membership.user_id == user.id
             )
         )
+        previous = {}
         if membership is None:
             membership = Membership(set_id=invitation.set_id, user_id=user.id)
             db.session.add(membership)
+        elif membership.role != invitation.role:
+            previous = {"previous_role": membership.role}
         membership.role = invitation.role
         db.session.flush()
-        audit.record(user, "membership.joined", "membership", membership.id, role=invitation.role)
+        # On the set, like every membership change: its history is read by set.
+        audit.record(
+            user,
+            "membership.joined",
+            "set",
+            invitation.set_id,
+            user_id=user.id,
+            role=invitation.role,
+            membership_id=membership.id,
+            invitation_id=invitation.id,
+            **previous,
+        )
     audit.record(user, "invitation.used", "invitation", invitation.id)
 
 

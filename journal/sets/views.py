@@ -151,19 +151,20 @@ def _quiet_on(meeting: Meeting) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def _back(learning_set: LearningSet, meeting: Meeting | None) -> str | None:
-    """Where "Back" leads from a meeting's forms: the meeting or the set, for a member; none
-    for an admin outside the set, who may change its meetings but not see its pages."""
+def _back(learning_set: LearningSet, meeting: Meeting | None) -> str:
+    """Where "Back" leads from a meeting's forms: the meeting or the set, for a member; the
+    set's administration page for an admin outside the set, who may change its meetings but
+    not see its pages."""
     if not is_member(current_user, learning_set.id):
-        return None
+        return url_for("admin.set_view", set_id=learning_set.id)
     if meeting is None:
         return url_for("sets.view", set_id=learning_set.id)
     return url_for("sets.meeting", meeting_id=meeting.id)
 
 
 def _after_change(meeting: Meeting):
-    """Back to the meeting, or, for an admin outside the set, to the administration."""
-    return redirect(_back(meeting.learning_set, meeting) or url_for("admin.index"))
+    """Back to the meeting, or, for an admin outside the set, to the set's administration."""
+    return redirect(_back(meeting.learning_set, meeting))
 
 
 def _input(form: MeetingForm) -> MeetingInput | None:

@@ -145,7 +145,7 @@ def test_the_overview_shows_every_set_with_its_people_and_their_roles(browser, d
     assert page.status_code == 200
     sections = re.findall(r"<h3>(.*?)</h3>(.*?)</section>", page.text, re.S)
     shown = {
-        name: set(re.findall(r'<li>(.*?) <span class="role">(.*?)</span></li>', body))
+        plain(name): set(re.findall(r'<li>(.*?) <span class="role">(.*?)</span></li>', body))
         for name, body in sections
     }
     assert shown == {

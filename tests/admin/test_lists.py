@@ -16,7 +16,10 @@ def app_config() -> dict:
 
 
 def set_names(page: str) -> list[str]:
-    return re.findall(r'<section class="card">\s*<h3>([^<]*)</h3>', page)
+    """The sets on a page of the administration's list, each heading a link to its own page."""
+    return re.findall(
+        r'<section class="card">\s*<h3><a href="/admin/sets/\d+">([^<]*)</a></h3>', page
+    )
 
 
 def invited(page: str) -> list[str]:

@@ -92,7 +92,26 @@ FACILITATOR_PAGES = MEMBER_PAGES | {
     "sets.brief",
 }
 EXPECTED_PAGES = {
-    "admin": {"admin.index", "admin.people", "admin.invitations", "sets.schedule", NOT_FOUND},
+    "admin": {
+        "admin.index",
+        "admin.people",
+        "admin.invitations",
+        "admin.frameworks",
+        "admin.new_set",
+        "admin.set_view",
+        "admin.edit_set",
+        "admin.set_history",
+        "admin.add_member",
+        "admin.move_member",
+        "admin.remove_member",
+        "admin.person",
+        "admin.enrol",
+        "admin.change_assessor",
+        "sets.schedule",
+        "sets.edit_meeting",
+        "sets.cancel_meeting",
+        NOT_FOUND,
+    },
     "fran": FACILITATOR_PAGES,
     "cara": AUTHOR_PAGES,
     "cal": AUTHOR_PAGES,
@@ -227,8 +246,9 @@ def sign_in(page: Page, server: LiveServer, person: str) -> None:
 def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]]:
     """(name, path) of the pages to open: the home page, every page its navigation and content
     link to (one per endpoint), and those the set page and a meeting's page link to (scheduling,
-    for a facilitator), and the portfolio list and coverage (a portfolio's pages), my newest
-    reflection with its edit and delete pages, a 404."""
+    for a facilitator), the portfolio list and coverage (a portfolio's pages), a set's
+    administration page and a person's (an admin's), my newest reflection with its edit and
+    delete pages, a 404."""
     if role == SIGNED_OUT:
         return [
             ("sign in", "/login"),
@@ -239,7 +259,8 @@ def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]
     plan = {server.endpoint_of(page.url): ("home", _path(page.url))}
     for href in _links(page, "header a[href], main a[href]"):
         plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
-    for endpoint in ("sets.view", "sets.meeting", "portfolio.index", "portfolio.coverage"):
+    followed = ("sets.view", "sets.meeting", "portfolio.index", "portfolio.coverage")
+    for endpoint in (*followed, "admin.set_view", "admin.person"):
         if endpoint in plan:
             page.goto(server.url + plan[endpoint][1])
             for href in _links(page, "main a[href]"):
@@ -549,6 +570,43 @@ def test_fran_prepares_from_the_brief_prints_it_and_downloads_the_pdf(
         # Without JavaScript no button that could do nothing; the browser's Print remains.
         expect(page.get_by_role("button", name="Print")).to_have_count(0)
         expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
+
+
+def test_an_admin_invites_a_candidate_who_signs_up_and_appears_in_the_set(
+    browser: Browser, server: LiveServer
+):
+    email = f"nell.{uuid.uuid4().hex[:6]}@example.org"
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "admin")
+        page.get_by_role("link", name="Glasgow 3", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Glasgow 3")
+        page.get_by_role("link", name="Invite someone into Glasgow 3").click()
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Role").select_option("candidate")
+        expect(page.get_by_label("Set")).to_have_value(re.compile(r"^\d+$"))
+        page.get_by_role("button", name="Create invitation").click()
+        expect(page.get_by_role("status").first).to_contain_text(f"Invitation created for {email}")
+        link = page.get_by_label("Invitation link").input_value()
+        admin_page = page
+
+        with phone(browser) as newcomer_context:
+            newcomer = newcomer_context.new_page()
+            newcomer.goto(link)
+            expect(newcomer.get_by_text("in Glasgow 3")).to_be_visible()
+            newcomer.get_by_label("Your name").fill("Nell Newcomer")
+            newcomer.get_by_label("Choose a password").fill("a-good-long-passphrase")
+            newcomer.get_by_label(re.compile("again")).fill("a-good-long-passphrase")
+            newcomer.get_by_role("button", name="Create my account").click()
+            expect(newcomer.get_by_role("status").first).to_contain_text("Welcome, Nell Newcomer")
+
+        admin_page.get_by_role("link", name="Sets", exact=True).click()
+        admin_page.get_by_role("link", name="Glasgow 3", exact=True).click()
+        members = admin_page.get_by_role("region", name="Members")
+        expect(members.get_by_role("link", name="Nell Newcomer", exact=True)).to_be_visible()
+        expect(
+            admin_page.get_by_role("region", name="Invited, not joined yet")
+        ).not_to_contain_text(email)
 
 
 # --- without JavaScript -----------------------------------------------------------------------

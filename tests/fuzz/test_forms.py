@@ -32,7 +32,15 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from journal.admin.forms import FrameworkUploadForm, InvitationForm
+from journal.admin.forms import (
+    AssessorForm,
+    EnrolmentForm,
+    FrameworkUploadForm,
+    InvitationForm,
+    MemberForm,
+    MoveForm,
+    SetForm,
+)
 from journal.auth import accounts
 from journal.auth.forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
 from journal.evidence.frameworks import load_framework
@@ -43,8 +51,11 @@ from journal.models import (
     TEXT_LIMIT,
     ActionStatus,
     Enrolment,
+    Framework,
     InvitationRole,
     LearningSet,
+    Membership,
+    SetRole,
     User,
     Visibility,
 )
@@ -316,6 +327,122 @@ def revoke(fuzz: Fuzz, draw: Draw | None) -> Visit:
     invitation_id, _link = new_invitation(fuzz.app, fuzz.fresh_email(), "assessor", None)
     part = path_part(draw, [str(invitation_id)])
     return Visit(client, f"/admin/invitations/{part}/revoke", token, ConfirmForm, {})
+
+
+def admin_client(fuzz: Fuzz) -> tuple[FlaskClient, str]:
+    return fuzz.browsers.signed_in(fuzz.world.admin)
+
+
+@target("/admin/invitations/<id:invitation_id>/resend")
+def resend(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = admin_client(fuzz)
+    invitation_id, _link = new_invitation(fuzz.app, fuzz.fresh_email(), "assessor", None)
+    part = path_part(draw, [str(invitation_id)])
+    return Visit(client, f"/admin/invitations/{part}/resend", token, ConfirmForm, {})
+
+
+def set_values(fuzz: Fuzz) -> dict[str, list[str]]:
+    return {
+        "name": [f"Set {next(fuzz.serial)}", "Set B", "set a", " ", "x" * 121],
+        "programme": ["NVQ Level 7 — cohort 3", "", "p" * 201],
+    }
+
+
+@target("/admin/sets/new")
+def new_set(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = admin_client(fuzz)
+    return Visit(client, "/admin/sets/new", token, SetForm, set_values(fuzz))
+
+
+@target("/admin/sets/<id:set_id>/edit")
+def edit_set(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = admin_client(fuzz)
+    part = path_part(draw, [str(fuzz.world.set_a.id), str(fuzz.world.set_b.id)])
+    return Visit(client, f"/admin/sets/{part}/edit", token, SetForm, set_values(fuzz))
+
+
+@target("/admin/sets/<id:set_id>/members/new")
+def add_member(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = admin_client(fuzz)
+    newcomer = fuzz.make.user("Newcomer", email=fuzz.fresh_email())
+    part = path_part(draw, [str(world.set_a.id), str(world.set_b.id)])
+    valid = {
+        "email": [newcomer.email, world.cara.email, fuzz.fresh_email()],
+        "role": [r.value for r in SetRole],
+    }
+    return Visit(client, f"/admin/sets/{part}/members/new", token, MemberForm, valid)
+
+
+def fresh_member(fuzz: Fuzz) -> User:
+    """Someone new in set A, whom a move or a removal may take away."""
+    member = fuzz.make.user("Member", email=fuzz.fresh_email())
+    with fuzz.app.app_context():
+        db.session.add(Membership(set_id=fuzz.world.set_a.id, user_id=member.id, role="candidate"))
+        db.session.commit()
+    return member
+
+
+@target("/admin/sets/<id:set_id>/members/<id:user_id>/move")
+def move_member(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = admin_client(fuzz)
+    member = fresh_member(fuzz)
+    part = path_part(draw, [str(member.id), str(world.lee.id)])
+    valid = {"to_set_id": [str(world.set_b.id), str(world.set_a.id), ""]}
+    path = f"/admin/sets/{world.set_a.id}/members/{part}/move"
+    return Visit(client, path + query(draw, "to"), token, MoveForm, valid)
+
+
+@target("/admin/sets/<id:set_id>/members/<id:user_id>/remove")
+def remove_member(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = admin_client(fuzz)
+    member = fresh_member(fuzz)
+    part = path_part(draw, [str(member.id), str(world.lee.id)])
+    path = f"/admin/sets/{world.set_a.id}/members/{part}/remove"
+    return Visit(client, path, token, ConfirmForm, {})
+
+
+def framework_id(fuzz: Fuzz) -> int:
+    with fuzz.app.app_context():
+        found = db.session.scalar(select(Framework.id))
+        if found is None:
+            framework = Framework(code="L7", title="Level 7")
+            db.session.add(framework)
+            db.session.commit()
+            found = framework.id
+        return found
+
+
+@target("/admin/people/<id:user_id>/enrol")
+def enrol(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = admin_client(fuzz)
+    candidate = fuzz.make.user("Candidate", email=fuzz.fresh_email())
+    part = path_part(draw, [str(candidate.id), str(world.cara.id)])
+    valid = {
+        "framework_id": [str(framework_id(fuzz)), "", "999999"],
+        "assessor": [world.fran.email, candidate.email, fuzz.fresh_email()],
+    }
+    return Visit(client, f"/admin/people/{part}/enrol", token, EnrolmentForm, valid)
+
+
+@target("/admin/enrolments/<id:enrolment_id>/assessor")
+def change_assessor(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = admin_client(fuzz)
+    candidate = fuzz.make.user("Candidate", email=fuzz.fresh_email())
+    with fuzz.app.app_context():
+        enrolment = Enrolment(
+            candidate_id=candidate.id, framework_id=framework_id(fuzz), assessor_id=world.fran.id
+        )
+        db.session.add(enrolment)
+        db.session.commit()
+        enrolment_id = enrolment.id
+    part = path_part(draw, [str(enrolment_id)])
+    valid = {"assessor": [world.admin.email, world.fran.email, candidate.email]}
+    return Visit(client, f"/admin/enrolments/{part}/assessor", token, AssessorForm, valid)
 
 
 @target("/reflections/new")

@@ -141,11 +141,11 @@ def assert_changed(app, cast, route: str) -> None:
 
 
 @pytest.mark.parametrize("route", CHANGING)
-def test_an_admin_outside_the_set_is_sent_back_to_the_administration(app, cast, route):
+def test_an_admin_outside_the_set_is_sent_back_to_the_sets_administration(app, cast, route):
     client, token = client_of(app, cast, "admin")
     answer = client.post(address(route, cast), data={"csrf_token": token, **VALID[route]})
     assert answer.status_code == 302
-    assert answer.headers["Location"] == "/admin/"
+    assert answer.headers["Location"] == f"/admin/sets/{cast.glasgow.id}"
 
 
 @pytest.mark.parametrize("route", CHANGING)
