@@ -48,13 +48,15 @@ def postgres_database(suffix: str) -> str:
 
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
-# {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3 and {meeting} its last meeting held.
+# {mine} is cara's newest reflection, {shared} her newest one that fran may read, {commented}
+# the one fran commented on and cara answered, {glasgow} the set Glasgow 3 and {meeting} its
+# last meeting held.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
     ("cara", "/reflections/new"),
     ("cara", "/reflections/{mine}"),
+    ("cara", "/reflections/{commented}"),
     ("cara", "/actions"),
     ("cara", "/shared"),
     ("cara", "/account"),
@@ -70,6 +72,7 @@ DEMO_PAGES = [
     ("fran", "/shared?set_id={glasgow}"),
     ("fran", "/shared?page=4"),
     ("fran", "/reflections/{shared}"),
+    ("fran", "/reflections/{commented}"),
     ("fran", "/sets/{glasgow}"),
     ("fran", "/sets/{glasgow}?past_page=2"),
     ("fran", "/meetings/{meeting}"),
@@ -85,7 +88,7 @@ DEMO_PAGES = [
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import LearningSet, Meeting, User, utcnow
+    from journal.models import Comment, LearningSet, Meeting, User, utcnow
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
@@ -97,6 +100,7 @@ def demo_page_ids() -> dict[str, str]:
     return {
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
+        "commented": str(db.session.scalar(select(Comment.reflection_id).limit(1))),
         "glasgow": str(glasgow),
         "meeting": str(meeting),
     }

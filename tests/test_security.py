@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
-from journal.models import Invitation, LearningSet, Meeting, Reflection
+from journal.models import Comment, Invitation, LearningSet, Meeting, Reflection, User
 from tests.factories import NEW_PASSWORD, make_invitation, table_rows
 from tests.helpers import form_token, make_app
 
@@ -245,7 +245,13 @@ def _world(app: Flask) -> dict[str, str]:
         glasgow = db.session.scalars(select(LearningSet).filter_by(name="Glasgow 3")).one()
         upcoming = select(Meeting.id).where(Meeting.set_id == glasgow.id)
         meeting = db.session.scalars(upcoming.order_by(Meeting.starts_at.desc())).first()
+        # cara's answer to fran's comment in the demo.
+        answer = db.session.scalars(
+            select(Comment).join(User).where(User.email == "cara@example.org")
+        ).one()
     return {
+        "commented": str(answer.reflection_id),
+        "answer": str(answer.id),
         "glasgow": str(glasgow.id),
         "meeting": str(meeting),
         "own": str(own.id),
@@ -270,6 +276,8 @@ FORMS = [
     ("write", "cara", "/reflections/new", REFLECTION_FIELDS, 302),
     ("edit", "cara", "/reflections/{own}/edit", {**REFLECTION_FIELDS, "base_version": "1"}, 302),
     ("delete", "cara", "/reflections/{own}/delete", {}, 302),
+    ("comment", "cara", "/reflections/{commented}/comments", {"body": "Thank you."}, 302),
+    ("delete a comment", "cara", "/reflections/{commented}/comments/{answer}/delete", {}, 302),
     (
         "action",
         "cara",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager
 
 from .. import audit
 from ..extensions import db
-from ..models import Comment, Meeting, Reflection, User, utcnow
+from ..models import Comment, Meeting, Reflection, SetRole, User, utcnow
 from ..policy import readable_comments
 
 # The home page tells a reflection's author about comments from the last four weeks, the
@@ -69,13 +69,25 @@ def note_since(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=NOTE_DAYS)
 
 
+def news_for(user: User) -> list[Comment]:
+    """The note on `user`'s home page: up to NOTE_SIZE of `for_author`, in one query."""
+    return list(db.session.scalars(for_author(user).limit(NOTE_SIZE)))
+
+
 def for_author(user: User) -> Select[tuple[Comment]]:
     """Others' comments on `user`'s own reflections of the last NOTE_DAYS, newest first, with
-    their reflection's meeting and set (for its label): the note on the home page."""
+    their reflection's meeting and set (for its label): the note on the home page.
+
+    Only on reflections in sets where `user` is a candidate now: nobody else may read (so
+    comment on) a reflection whose author has left its set, and naming those sets keeps the
+    query to the author's own sets' rows (for someone who is a candidate nowhere, none at all).
+    """
+    candidate_of = [m.set_id for m in user.memberships if m.role == SetRole.CANDIDATE]
     return (
         readable_comments(user)
         .where(
             Reflection.author_id == user.id,
+            Reflection.set_id.in_(candidate_of),
             Comment.author_id != user.id,
             Comment.created_at >= note_since(),
         )

@@ -50,9 +50,7 @@ def home():
         ).all(),
         shown_actions=HOME_ACTIONS,
         # Others' comments on my reflections, lately: one query, whatever the history.
-        new_comments=db.session.scalars(
-            comments.for_author(current_user).limit(comments.NOTE_SIZE)
-        ).all(),
+        new_comments=comments.news_for(current_user),
     )
 
 
