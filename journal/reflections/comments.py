@@ -8,7 +8,7 @@ Who may do what is decided in `journal.policy` (`get_reflection_to_comment`, `ge
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import contains_eager
 
 from .. import audit
@@ -22,7 +22,17 @@ NOTE_DAYS = 28
 NOTE_SIZE = 3
 
 
-def add(author: User, reflection: Reflection, body: str) -> Comment:
+def add(author: User, reflection: Reflection, body: str) -> Comment | None:
+    """Add the comment; None if the reflection was deleted since it was loaded.
+
+    The reflection's row is held (FOR KEY SHARE on PostgreSQL, as the foreign key would) until
+    the comment is committed, so a deletion waits and then takes the comment with it.
+    """
+    still_there = (
+        select(Reflection.id).where(Reflection.id == reflection.id).with_for_update(key_share=True)
+    )
+    if db.session.scalar(still_there) is None:
+        return None
     comment = Comment(reflection_id=reflection.id, author_id=author.id, body=body)
     db.session.add(comment)
     db.session.flush()
@@ -33,10 +43,13 @@ def add(author: User, reflection: Reflection, body: str) -> Comment:
 
 
 def remove(actor: User, comment: Comment) -> None:
-    audit.record(
-        actor, "comment.deleted", "comment", comment.id, reflection_id=str(comment.reflection_id)
-    )
-    db.session.delete(comment)
+    """Delete the comment. Deleted meanwhile (the same button pressed twice), nothing happens."""
+    comment_id, reflection_id = comment.id, comment.reflection_id
+    deleted = db.session.execute(delete(Comment).where(Comment.id == comment_id)).rowcount
+    if deleted:
+        audit.record(
+            actor, "comment.deleted", "comment", comment_id, reflection_id=str(reflection_id)
+        )
     db.session.commit()
 
 

@@ -221,6 +221,8 @@ def add_comment(reflection_id: uuid.UUID):
     if not form.validate_on_submit():
         return _reflection_page(reflection, form, 400)
     added = comments.add(current_user, reflection, form.body.data)
+    if added is None:
+        abort(404)  # the reflection was deleted meanwhile: nothing left to comment on
     flash("Answer added." if added.author_id == reflection.author_id else "Comment added.")
     return redirect(
         url_for("reflections.view", reflection_id=reflection.id, _anchor=f"comment-{added.id}")

@@ -32,6 +32,7 @@ from journal.models import (
     Reflection,
     User,
 )
+from journal.reflections import comments
 from journal.reflections.comments import NOTE_DAYS
 from tests.factories import table_rows
 from tests.policy.test_reflections import (
@@ -513,6 +514,35 @@ def test_deleting_a_comment_asks_first_then_deletes_only_that_one(app, make, con
     assert client.post(path, data={"csrf_token": token}).status_code == 404
 
 
+def test_a_comment_on_a_reflection_deleted_meanwhile_is_not_stored(app, conversation):
+    """The author deleted it (another request) after the facilitator's page loaded it."""
+    world, _said, _answered = conversation
+    with app.app_context():
+        reflection = db.session.get(Reflection, world.reflection.id)
+        facilitator = db.session.get(User, world.people["facilitator_a"].id)
+        with db.engine.connect() as other:
+            other.execute(delete(Comment).where(Comment.reflection_id == reflection.id))
+            other.execute(delete(Reflection).where(Reflection.id == reflection.id))
+            other.commit()
+        assert comments.add(facilitator, reflection, "Too late.") is None
+    assert comment_count(app) == 0
+
+
+def test_deleting_a_comment_twice_deletes_it_once(app, conversation):
+    """Two taps on the button, or two devices: the second finds nothing to do."""
+    world, said, answered = conversation
+    with app.app_context():
+        facilitator = db.session.get(User, world.people["facilitator_a"].id)
+        first, second = (db.session.get(Comment, said.id),) * 2
+        comments.remove(facilitator, first)
+        comments.remove(facilitator, second)
+        deleted = db.session.scalar(
+            select(func.count()).where(AuditEvent.action == "comment.deleted")
+        )
+    assert deleted == 1
+    assert [body for _, body in comments_on(app, world.reflection.id)] == [answered.body]
+
+
 # The audit trail -----------------------------------------------------------------------------
 
 
@@ -561,9 +591,9 @@ def test_comments_come_a_page_at_a_time_the_latest_first(app, make, conversation
     bodies, url, pages = [], f"/reflections/{world.reflection.id}", 0
     while url:
         page = parse(client.get(url).text)
-        comments = page.one("section", cls="comments")
-        bodies.insert(0, [c.one("div", cls="prose").text for c in comments.select("article")])
-        earlier = [a for a in comments.select("a", rel="next") if a.text == "Earlier comments"]
+        section = page.one("section", cls="comments")
+        bodies.insert(0, [c.one("div", cls="prose").text for c in section.select("article")])
+        earlier = [a for a in section.select("a", rel="next") if a.text == "Earlier comments"]
         url = earlier[0].attrs["href"] if earlier else None
         pages += 1
         assert pages < 5
