@@ -220,7 +220,8 @@ def test_a_comment_is_reached_only_through_its_own_reflection(app, client, make)
 
 @pytest.fixture
 def conversation(app, make):
-    """A facilitator-visible reflection with the facilitator's comment and the author's answer."""
+    """A set-visible reflection (read by A's facilitator and its other candidate) with the
+    facilitator's comment and the author's answer."""
     world = build_world(app, make, "set")
     said = make.comment(
         world.reflection, world.people["facilitator_a"], "What did the set ask?", timedelta(2)
