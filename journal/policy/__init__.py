@@ -4,6 +4,7 @@ Pages, the API and (later) exports and feeds call these; templates never decide.
 a loader that 404s for what the current user may not see (like flaskr's `get_post`).
 """
 
+from .calendar import calendar_actions, calendar_meetings, get_feed_owner
 from .comments import (
     can_comment,
     can_delete_comment,
@@ -11,6 +12,14 @@ from .comments import (
     get_reflection_to_comment,
     may_write_on,
     readable_comments,
+)
+from .portfolio import (
+    can_open_export,
+    can_read_portfolio,
+    get_enrolment,
+    get_export,
+    portfolio_claims,
+    readable_enrolments,
 )
 from .reflections import (
     can_edit,
@@ -27,12 +36,19 @@ from .reflections import (
 from .sets import can_schedule, get_meeting, get_set, is_member, membership_in
 
 __all__ = [
+    "calendar_actions",
+    "calendar_meetings",
     "can_comment",
     "can_delete_comment",
     "can_edit",
+    "can_open_export",
     "can_read",
+    "can_read_portfolio",
     "can_schedule",
     "get_comment",
+    "get_enrolment",
+    "get_export",
+    "get_feed_owner",
     "get_meeting",
     "get_reflection",
     "get_reflection_to_comment",
@@ -40,9 +56,11 @@ __all__ = [
     "is_member",
     "may_write_on",
     "membership_in",
+    "portfolio_claims",
     "reaches_its_set",
     "readable_clause",
     "readable_comments",
+    "readable_enrolments",
     "readable_in_set",
     "readable_on_meeting",
     "readable_reflections",

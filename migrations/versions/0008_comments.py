@@ -1,7 +1,7 @@
 """Comments on reflections: a facilitator's comment, the author's answer, deleted with the reflection
 
-Revision ID: 0006_comments
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 10:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_comments'
-down_revision = '0004'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
