@@ -11,6 +11,7 @@ from .evidence import claims
 from .evidence.frameworks import load_framework, sample_framework
 from .extensions import db
 from .models import (
+    Comment,
     Decision,
     Enrolment,
     LearningSet,
@@ -89,6 +90,7 @@ def load(now: datetime | None = None) -> dict[str, User]:
     db.session.add_all(enrolments.values())
     db.session.flush()
     written = _reflections(people, sets, meetings)
+    _comments(people, written, meetings["Glasgow 3"][1].starts_at)
     criteria = {c.code: c for unit in framework.units for c in unit.criteria}
     accepted = claims.offer(
         written["cara-feedback"], enrolments["cara"], [criteria["1.2"], criteria["3.1"]]
@@ -277,3 +279,35 @@ def _reflections(
         written[key] = reflection
     db.session.flush()
     return written
+
+
+# (reflection, who, hours before the set's last meeting, text): fran comments on cara's
+# reflection for her, and cara answers, shortly before the meeting.
+COMMENTS = [
+    (
+        "cara-feedback",
+        "fran",
+        48,
+        "Thank you, Cara. What might make it feel safer for your team to speak up *in* the"
+        " meeting, not only afterwards?",
+    ),
+    (
+        "cara-feedback",
+        "cara",
+        22,
+        "Good question. I could ask the quieter ones first, and say out loud that I want to hear"
+        " where the plan is weak. I will bring it to the next meeting.",
+    ),
+]
+
+
+def _comments(people: dict[str, User], written: dict, last_meeting: datetime) -> None:
+    for key, who, hours, body in COMMENTS:
+        db.session.add(
+            Comment(
+                reflection=written[key],
+                author=people[who],
+                body=body,
+                created_at=last_meeting - timedelta(hours=hours),
+            )
+        )

@@ -225,6 +225,28 @@ class Reflection(db.Model):
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
+class Comment(db.Model):
+    """A facilitator's comment on a reflection, or its author's answer: a row of its own, so the
+    candidate's words are never edited. Read by exactly those who may read the reflection (the
+    rule is the reflection's, asked through it), and deleted with it."""
+
+    __tablename__ = "comments"
+    # A reflection's page shows its comments in order of writing.
+    __table_args__ = (Index("ix_comments_reflection_id_created_at", "reflection_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reflection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE")
+    )
+    # Removing an account removes what its holder wrote, as it does their reflections.
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    reflection: Mapped[Reflection] = relationship()
+    author: Mapped[User] = relationship()
+
+
 class ReflectionTombstone(db.Model):
     """A deleted reflection's id, kept so a late offline edit gets a conflict, not a revival."""
 

@@ -9,7 +9,7 @@ from flask import Flask
 from journal.auth import accounts
 from journal.auth.accounts import hash_password, new_session_token
 from journal.extensions import db
-from journal.models import LearningSet, Meeting, Membership, Reflection, User
+from journal.models import Comment, LearningSet, Meeting, Membership, Reflection, User
 
 PASSWORD = "a-long-test-password"
 NEW_PASSWORD = "a-good-long-passphrase"  # what an invited person chooses
@@ -100,6 +100,22 @@ class Factory:
                     created_at=moment,
                     updated_at=moment,
                     **values,
+                )
+            )
+        return rows[0]
+
+    def comment(
+        self, reflection: Reflection, author: User, body: str = "A comment.", age=timedelta(0)
+    ) -> Comment:
+        """A comment on `reflection`, as if `author` had written it `age` ago (made directly:
+        whether they may is for the pages to say)."""
+        with self._saving() as rows:
+            rows.append(
+                Comment(
+                    reflection_id=reflection.id,
+                    author_id=author.id,
+                    body=body,
+                    created_at=datetime.now(UTC) - age,
                 )
             )
         return rows[0]

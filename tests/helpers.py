@@ -48,14 +48,16 @@ def postgres_database(suffix: str) -> str:
 
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
-# {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3, {leeds} Leeds 1, {meeting} Glasgow's last meeting held, {portfolio} cara's
-# enrolment, and {cara} and {ada} those people's ids.
+# {mine} is cara's newest reflection, {shared} her newest one that fran may read, {commented}
+# the one fran commented on and cara answered, {glasgow} the set Glasgow 3, {leeds} Leeds 1,
+# {meeting} Glasgow's last meeting held, {portfolio} cara's enrolment, and {cara} and {ada} those
+# people's ids.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
     ("cara", "/reflections/new"),
     ("cara", "/reflections/{mine}"),
+    ("cara", "/reflections/{commented}"),
     ("cara", "/actions"),
     ("cara", "/shared"),
     ("cara", "/account"),
@@ -74,6 +76,7 @@ DEMO_PAGES = [
     ("fran", "/shared?set_id={glasgow}"),
     ("fran", "/shared?page=4"),
     ("fran", "/reflections/{shared}"),
+    ("fran", "/reflections/{commented}"),
     ("fran", "/sets/{glasgow}"),
     ("fran", "/sets/{glasgow}?past_page=2"),
     ("fran", "/meetings/{meeting}"),
@@ -101,7 +104,7 @@ DEMO_PAGES = [
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import Enrolment, LearningSet, Meeting, User, utcnow
+    from journal.models import Comment, Enrolment, LearningSet, Meeting, User, utcnow
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
@@ -117,6 +120,7 @@ def demo_page_ids() -> dict[str, str]:
         "portfolio": str(portfolio),
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
+        "commented": str(db.session.scalar(select(Comment.reflection_id).limit(1))),
         "glasgow": str(glasgow),
         "leeds": str(leeds),
         "meeting": str(meeting),

@@ -19,7 +19,16 @@ from werkzeug.test import encode_multipart
 
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
-from journal.models import Enrolment, Framework, Invitation, LearningSet, Meeting, Reflection, User
+from journal.models import (
+    Comment,
+    Enrolment,
+    Framework,
+    Invitation,
+    LearningSet,
+    Meeting,
+    Reflection,
+    User,
+)
 from tests.factories import NEW_PASSWORD, make_invitation, table_rows
 from tests.helpers import form_token, make_app
 
@@ -251,7 +260,13 @@ def _world(app: Flask) -> dict[str, str]:
             select(Enrolment.id).where(Enrolment.candidate_id == people["cara"])
         )
         framework = db.session.scalar(select(Framework.id))
+        # cara's answer to fran's comment in the demo.
+        answer = db.session.scalars(
+            select(Comment).join(User).where(User.email == "cara@example.org")
+        ).one()
     return {
+        "commented": str(answer.reflection_id),
+        "answer": str(answer.id),
         "glasgow": str(glasgow.id),
         "leeds": str(leeds.id),
         "meeting": str(meeting),
@@ -281,6 +296,8 @@ FORMS = [
     ("write", "cara", "/reflections/new", REFLECTION_FIELDS, 302),
     ("edit", "cara", "/reflections/{own}/edit", {**REFLECTION_FIELDS, "base_version": "1"}, 302),
     ("delete", "cara", "/reflections/{own}/delete", {}, 302),
+    ("comment", "cara", "/reflections/{commented}/comments", {"body": "Thank you."}, 302),
+    ("delete a comment", "cara", "/reflections/{commented}/comments/{answer}/delete", {}, 302),
     (
         "action",
         "cara",

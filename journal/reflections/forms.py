@@ -8,7 +8,7 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import Form, optional_id
 from ..models import TEXT_LIMIT, ActionStatus, Visibility
@@ -70,3 +70,18 @@ class ActionForm(Form):
     action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])
     # As on the writing form: a change synced from another device meanwhile is a conflict.
     base_version = HiddenField()
+
+
+class CommentForm(Form):
+    """A comment on a reflection, or its author's answer: Markdown, like the reflection."""
+
+    body = TextAreaField("Your comment")
+
+    def validate_body(self, field: TextAreaField) -> None:
+        text = field.data or ""
+        if not text.strip():
+            raise ValidationError("Write something first: this comment is empty.")
+        if len(text) > TEXT_LIMIT:
+            raise ValidationError(
+                f"Keep this under {TEXT_LIMIT:,} characters (it has {len(text):,})."
+            )

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..sets.meetings import is_candidate, may_link, meeting_set, next_meeting_id
 from ..text import unstorable
+from . import comments
 
 TEXT_FIELDS = ("experience", "insight", "next_action")
 DELETE_ATTEMPTS = 3
@@ -267,6 +268,8 @@ def delete(author: User, reflection: Reflection) -> None:
         )
         db.session.delete(current)
         try:
+            # Its comments go with it (this flushes the above first: a clash fails here too).
+            comments.delete_all_on(current.id)
             db.session.commit()
             return
         except (IntegrityError, StaleDataError):

@@ -11,11 +11,20 @@ from ..extensions import db
 from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
 from ..models import ActionStatus, LearningSet, Reflection, SetRole
-from ..policy import can_brief, can_edit, get_reflection, reaches_its_set
+from ..policy import (
+    can_brief,
+    can_delete_comment,
+    can_edit,
+    get_comment,
+    get_reflection,
+    get_reflection_to_comment,
+    may_write_on,
+    reaches_its_set,
+)
 from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
-from ..templating import format_datetime, meeting_label, readers
-from . import overview, saving
-from .forms import ActionForm, ReflectionForm
+from ..templating import audience, format_datetime, meeting_label, readers
+from . import comments, overview, saving
+from .forms import ActionForm, CommentForm, ReflectionForm
 from .saving import Outcome, ReflectionInput
 
 bp = Blueprint("reflections", __name__)
@@ -46,6 +55,8 @@ def home():
         shown_actions=HOME_ACTIONS,
         # The sets whose brief for the next meeting this person prepares from.
         briefs={m.set_id for m in current_user.memberships if can_brief(current_user, m.set_id)},
+        # Others' comments on my reflections, lately: one query, whatever the history.
+        new_comments=comments.news_for(current_user),
     )
 
 
@@ -181,15 +192,63 @@ def create():
 
 @bp.get("/reflections/<uuid:reflection_id>")
 def view(reflection_id: uuid.UUID):
-    reflection = get_reflection(reflection_id)
+    return _reflection_page(get_reflection(reflection_id))
+
+
+def _reflection_page(reflection: Reflection, form: CommentForm | None = None, status: int = 200):
+    """A reflection with its comments (a page at a time, the latest first) and, for whoever
+    may comment, the comment form (`form` as typed when it was refused)."""
     editable = can_edit(current_user, reflection)
+    page = paginate(comments.on(current_user, reflection), param="comments_page")
+    if form is None and may_write_on(current_user, reflection):
+        form = CommentForm()
+    if form is not None:
+        form.body.label.text = "Your answer" if editable else "Your comment"
+        form.body.description = "Whoever may read this reflection reads this too. " + audience(
+            reflection, current_user
+        )
     return render_template(
         "reflections/view.html",
         reflection=reflection,
         editable=editable,
         # Only its author is told; anyone else reading it is in the set by definition.
         reaches_its_set=editable and reaches_its_set(reflection),
+        comments=page,
+        shown_comments=comments.in_order(page.items),
+        deletable={c.id for c in page.items if can_delete_comment(current_user, c)},
+        comment_form=form,
+    ), status
+
+
+@bp.post("/reflections/<uuid:reflection_id>/comments")
+def add_comment(reflection_id: uuid.UUID):
+    reflection = get_reflection_to_comment(reflection_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _reflection_page(reflection, form, 400)
+    added = comments.add(current_user, reflection, form.body.data)
+    if added is None:
+        abort(404)  # the reflection was deleted meanwhile: nothing left to comment on
+    flash("Answer added." if added.author_id == reflection.author_id else "Comment added.")
+    return redirect(
+        url_for("reflections.view", reflection_id=reflection.id, _anchor=f"comment-{added.id}")
     )
+
+
+@bp.route(
+    "/reflections/<uuid:reflection_id>/comments/<id:comment_id>/delete", methods=["GET", "POST"]
+)
+def delete_comment(reflection_id: uuid.UUID, comment_id: int):
+    comment = get_comment(reflection_id, comment_id, check_author=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        comments.remove(current_user, comment)
+        flash("Comment deleted.")
+        return redirect(
+            url_for("reflections.view", reflection_id=reflection_id, _anchor="comments")
+        )
+    status = 400 if request.method == "POST" else 200
+    return render_template("reflections/delete_comment.html", comment=comment, form=form), status
 
 
 @bp.route("/reflections/<uuid:reflection_id>/edit", methods=["GET", "POST"])

@@ -609,6 +609,43 @@ def test_an_admin_invites_a_candidate_who_signs_up_and_appears_in_the_set(
         ).not_to_contain_text(email)
 
 
+def test_fran_comments_on_a_reflection_and_cara_answers(browser: Browser, server: LiveServer):
+    comment = f"Comment {uuid.uuid4().hex[:8]}: what would make it safer to speak up?"
+    answer = f"Answer {uuid.uuid4().hex[:8]}: I will ask the quieter ones first."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "fran")
+        page.get_by_role("link", name="Shared", exact=True).click()
+        card = page.locator("article.card", has_text="I brought my problem")
+        card.get_by_role("link").click()
+        reflection_path = _path(page.url)
+        page.get_by_label("Your comment").fill(comment)
+        page.get_by_role("button", name="Comment", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("Comment added.")
+        expect(page.locator("article.comment", has_text=comment)).to_contain_text("You, ")
+
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        note = page.get_by_role("region", name="Recent comments on your reflections")
+        note.get_by_role("link").first.click()
+        expect(page).to_have_url(re.compile(re.escape(reflection_path) + "#comment-[0-9]+$"))
+        expect(page.locator("article.comment", has_text=comment)).to_contain_text(
+            "Fran Facilitator, "
+        )
+        page.get_by_label("Your answer").fill(answer)
+        page.get_by_role("button", name="Answer", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("Answer added.")
+        expect(page.locator("article.comment").last).to_contain_text(answer)
+
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cal")
+        response = page.goto(server.url + reflection_path)
+        assert response is not None and response.status == 404
+        assert comment not in page.content() and answer not in page.content()
+
+
 # --- without JavaScript -----------------------------------------------------------------------
 
 

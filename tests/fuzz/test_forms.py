@@ -59,7 +59,7 @@ from journal.models import (
     User,
     Visibility,
 )
-from journal.reflections.forms import ActionForm, ReflectionForm
+from journal.reflections.forms import ActionForm, CommentForm, ReflectionForm
 from journal.sets.forms import MeetingForm
 from tests.factories import NEW_PASSWORD, PASSWORD, PASSWORD_HASH, Factory, stored
 from tests.helpers import make_app
@@ -485,6 +485,30 @@ def action(fuzz: Fuzz, draw: Draw | None) -> Visit:
         f"{prefix}-base_version": [version_of(fuzz, part), ""],
     }
     return Visit(client, f"/actions/{part}", token, ActionForm, valid, prefix=prefix)
+
+
+@target("/reflections/<uuid:reflection_id>/comments")
+def comment(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    """cara answers on her own reflection; fran comments on it; cal may read cara's set-visible
+    one but not comment (403); nobody but lee reads lee's private one (404)."""
+    world = fuzz.world
+    who = pick(draw, [world.cara, world.fran, world.cal])
+    client, token = fuzz.browsers.signed_in(who)
+    part = path_part(draw, [str(world.own.id), *others(world)])
+    valid = {"body": ["Thank you: *noted*.", "", "  ", "<script>alert(1)</script>"]}
+    return Visit(client, f"/reflections/{part}/comments", token, CommentForm, valid)
+
+
+@target("/reflections/<uuid:reflection_id>/comments/<id:comment_id>/delete")
+def delete_comment(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    who = pick(draw, [world.cara, world.fran, world.cal])
+    client, token = fuzz.browsers.signed_in(who)
+    mine = fuzz.make.comment(world.own, who)
+    reflection = path_part(draw, [str(world.own.id), *others(world)])
+    comment_id = path_part(draw, [str(mine.id)])
+    path = f"/reflections/{reflection}/comments/{comment_id}/delete"
+    return Visit(client, path, token, ConfirmForm, {})
 
 
 def meeting_values(world: World) -> dict[str, list[str]]:
