@@ -646,6 +646,45 @@ def test_fran_comments_on_a_reflection_and_cara_answers(browser: Browser, server
         assert comment not in page.content() and answer not in page.content()
 
 
+def test_cara_reviews_her_action_after_the_meeting(browser: Browser, server: LiveServer):
+    """The report-back round, the candidate's side: once the meeting has met, Today asks what
+    came of the action she took away from the one before; carried forward, it goes on to the
+    next meeting and leaves the list."""
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        review = page.get_by_role("region", name="Review your actions")
+        card = review.locator("article.card", has_text="Ask for feedback in writing")
+        card.get_by_label("Status").select_option("carried")
+        card.get_by_label("What came of it").fill("Asked two of the five; the rest next month.")
+        card.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status").first).to_contain_text("Action carried forward")
+        expect(page.locator("article.card", has_text="Ask for feedback in writing")).to_have_count(
+            0
+        )
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE_WIDTH
+
+
+def test_fran_schedules_the_next_meeting(browser: Browser, server: LiveServer):
+    day = date.today() + timedelta(days=60)
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "fran")
+        page.get_by_role("link", name="Sets", exact=True).click()
+        page.get_by_role("link", name="Glasgow 3", exact=True).click()
+        page.get_by_role("link", name="Schedule a meeting").click()
+        page.get_by_label("Date", exact=True).fill(day.isoformat())
+        page.get_by_label("Starts at").fill("18:00")
+        page.get_by_label("Ends at").fill("20:00")
+        page.get_by_label("Place or call link").fill("Room 4, George Square")
+        page.get_by_role("button", name="Schedule it").click()
+        expect(page.get_by_role("status").first).to_have_text("Meeting scheduled.")
+        expect(page.get_by_text("Room 4, George Square").first).to_be_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE_WIDTH
+
+
 # --- without JavaScript -----------------------------------------------------------------------
 
 
