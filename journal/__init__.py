@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth.throttle import limit_password_guesses
     from .auth.views import bp as auth_bp
+    from .evidence.views import bp as evidence_bp
     from .reflections.views import bp as reflections_bp
     from .sets.views import bp as sets_bp
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limit_password_guesses(app, limiter)
     app.register_blueprint(reflections_bp)
     app.register_blueprint(sets_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     return app

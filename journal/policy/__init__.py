@@ -4,6 +4,19 @@ Pages, the API and (later) exports and feeds call these; templates never decide.
 a loader that 404s for what the current user may not see (like flaskr's `get_post`).
 """
 
+from .evidence import (
+    Act,
+    ClaimRole,
+    Portfolio,
+    assessed_claims,
+    assessed_enrolments,
+    get_claim,
+    get_portfolio,
+    may,
+    portfolio_claims,
+    readable_claims,
+    role_on,
+)
 from .reflections import (
     can_edit,
     can_read,
@@ -19,19 +32,30 @@ from .reflections import (
 from .sets import can_schedule, get_meeting, get_set, is_member, membership_in
 
 __all__ = [
+    "Act",
+    "ClaimRole",
+    "Portfolio",
+    "assessed_claims",
+    "assessed_enrolments",
     "can_edit",
     "can_read",
     "can_schedule",
+    "get_claim",
     "get_meeting",
+    "get_portfolio",
     "get_reflection",
     "get_set",
     "is_member",
+    "may",
     "membership_in",
+    "portfolio_claims",
     "reaches_its_set",
+    "readable_claims",
     "readable_clause",
     "readable_in_set",
     "readable_on_meeting",
     "readable_reflections",
+    "role_on",
     "shared_clause",
     "shared_with",
 ]
