@@ -8,7 +8,7 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..forms import Form
 from ..http import positive_id
@@ -31,7 +31,7 @@ class OfferForm(Form):
 
     def validate_criteria(self, field) -> None:
         if not field.data:
-            raise ValueError("Choose at least one criterion this reflection is evidence for.")
+            raise ValidationError("Choose at least one criterion this reflection is evidence for.")
 
 
 DECISION_CHOICES = [
@@ -56,7 +56,7 @@ class DecisionForm(Form):
 
     def validate_feedback(self, field) -> None:
         if self.decision.data == Decision.NOT_YET and not (field.data or "").strip():
-            raise ValueError("Say what is missing: “not yet” needs feedback.")
+            raise ValidationError("Say what is missing: “not yet” needs feedback.")
 
 
 class CommentForm(Form):
@@ -68,4 +68,4 @@ class CommentForm(Form):
 
     def validate_body(self, field) -> None:
         if not (field.data or "").strip():
-            raise ValueError("Write something first.")
+            raise ValidationError("Write something first.")

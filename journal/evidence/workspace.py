@@ -77,7 +77,7 @@ def awaiting_by_enrolment(enrolment_ids: list[int]) -> dict[int, int]:
         )
         .group_by(EvidenceClaim.enrolment_id)
     )
-    return dict(db.session.execute(query).tuples().all())
+    return {enrolment_id: count for enrolment_id, count in db.session.execute(query)}
 
 
 def portfolio(found: Portfolio) -> Select[tuple[EvidenceClaim]]:
