@@ -156,7 +156,11 @@ def get_portfolio(candidate_id: int) -> Portfolio:
     query = (
         select(Enrolment)
         .where(Enrolment.candidate_id == candidate_id)
-        .options(joinedload(Enrolment.framework), joinedload(Enrolment.candidate))
+        .options(
+            joinedload(Enrolment.framework),
+            joinedload(Enrolment.candidate),
+            joinedload(Enrolment.assessor),
+        )
         .order_by(Enrolment.id)
     )
     if candidate_id == user.id:
