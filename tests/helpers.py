@@ -49,7 +49,8 @@ def postgres_database(suffix: str) -> str:
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
 # {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3 and {meeting} its last meeting held.
+# set Glasgow 3 and {meeting} its last meeting held, {cara} cara's id, {claim} her claim with a
+# criterion accepted and {pending} her claim awaiting ada.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -65,6 +66,10 @@ DEMO_PAGES = [
     ("cara", "/sets"),
     ("cara", "/sets/{glasgow}"),
     ("cara", "/meetings/{meeting}"),
+    ("cara", "/evidence"),
+    ("cara", "/evidence/claims/{claim}"),
+    ("cara", "/evidence/claims/{pending}"),
+    ("cara", "/evidence/offer/{mine}"),
     ("fran", "/"),
     ("fran", "/shared"),
     ("fran", "/shared?set_id={glasgow}"),
@@ -76,6 +81,9 @@ DEMO_PAGES = [
     ("fran", "/meetings/{meeting}/edit"),
     ("fran", "/sets/{glasgow}/meetings/new"),
     ("ada", "/"),
+    ("ada", "/evidence/candidates/{cara}"),
+    ("ada", "/evidence/claims/{claim}"),
+    ("ada", "/evidence/claims/{pending}"),
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
@@ -85,7 +93,15 @@ DEMO_PAGES = [
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import LearningSet, Meeting, User, utcnow
+    from journal.models import (
+        ClaimCriterion,
+        Enrolment,
+        EvidenceClaim,
+        LearningSet,
+        Meeting,
+        User,
+        utcnow,
+    )
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
@@ -94,7 +110,14 @@ def demo_page_ids() -> dict[str, str]:
     glasgow = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Glasgow 3"))
     held = select(Meeting.id).where(Meeting.set_id == glasgow, Meeting.starts_at <= utcnow())
     meeting = db.session.scalar(held.order_by(Meeting.starts_at.desc()).limit(1))
+    claims = select(EvidenceClaim.id).join(Enrolment).where(Enrolment.candidate_id == cara)
+    accepted = select(ClaimCriterion.claim_id).where(ClaimCriterion.decision == "accepted")
+    claim = db.session.scalar(claims.where(EvidenceClaim.id.in_(accepted)).limit(1))
+    pending = db.session.scalar(claims.where(EvidenceClaim.id.not_in(accepted)).limit(1))
     return {
+        "cara": str(cara),
+        "claim": str(claim),
+        "pending": str(pending),
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "glasgow": str(glasgow),
