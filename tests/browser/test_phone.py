@@ -508,6 +508,7 @@ def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_n
         page.get_by_role("link", name="Offer as evidence").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Offer as evidence")
         expect(page.get_by_text("Ada Assessor will read a copy")).to_be_visible()
+        offered = page.locator("section.copy .prose").first.inner_text().strip().splitlines()[0]
         page.get_by_label(re.compile(r"^1\.2 ")).check()
         page.get_by_label(re.compile(r"^3\.1 ")).check()
         page.get_by_role("button", name="Offer as evidence").click()
@@ -525,7 +526,7 @@ def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_n
         sign_in(page, server, "ada")
         queue = page.get_by_role("region", name="Evidence to assess")
         queue.locator(f"a[href='{claim_path}']").click()
-        expect(page.get_by_text("Rechtsschutzversicherungsgesellschaften")).to_be_visible()
+        expect(page.locator("section[aria-labelledby=copy]")).to_contain_text(offered)
         first = page.locator("ul.claimed > li").first
         first.get_by_label("Accepted").check()
         first.get_by_label("Feedback").fill("Clear and current.")
