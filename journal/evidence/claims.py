@@ -172,6 +172,17 @@ class Offer:
                         return enrolment, criterion
         return None
 
+    def refusal(self, criterion_ids: list[int]) -> str | None:
+        """Why these criteria cannot be offered, if they cannot."""
+        if any(self.criterion(i) is None for i in criterion_ids):
+            return "Choose among your own qualification's criteria."
+        if self.claimed_as_is.intersection(criterion_ids):
+            return (
+                "Already offered against these as the reflection stands: change it, or"
+                " withdraw that claim, to offer it again."
+            )
+        return None
+
 
 def offer_choices(candidate: User, reflection: Reflection) -> Offer:
     """The candidate's enrolments with their criteria, and what the reflection claims already
@@ -209,6 +220,8 @@ def offer_reflection(
 ) -> list[EvidenceClaim]:
     """Freeze the reflection once and offer it: one claim per enrolment whose criteria were
     chosen (each goes to that enrolment's assessor). The ids must be among `choices`."""
+    if reflection.author_id != candidate.id:
+        raise ValueError("only its author offers a reflection")
     moment = to_the_second(utcnow())
     by_enrolment: dict[int, tuple[Enrolment, list[Criterion]]] = {}
     for criterion_id in dict.fromkeys(criterion_ids):

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..http import paginate, positive_id
+from ..http import paginate
 from ..models import AuditEvent, Decision, EvidenceClaim
 from ..policy import Act, ClaimRole, get_claim, get_portfolio, get_reflection, role_on
 from . import claims, workspace
@@ -47,19 +47,13 @@ def offer(reflection_id: uuid.UUID):
         return _offer_page(form, reflection, choices)
     if not form.validate_on_submit():
         return _offer_page(form, reflection, choices, 400)
-    if _version(form.base_version.data) != reflection.version:
+    if form.base_version.data != str(reflection.version):
         # Changed on another device since the page was opened: show what would be frozen now.
         form.base_version.data = str(reflection.version)
         return _offer_page(form, reflection, choices, 409, changed=True)
-    unknown = [i for i in form.criteria.data if choices.criterion(i) is None]
-    repeated = [i for i in form.criteria.data if i in choices.claimed_as_is]
-    if unknown or repeated:
-        form.criteria.errors = [
-            "Choose among your own qualification's criteria."
-            if unknown
-            else "Already offered against these as the reflection stands: change it, or"
-            " withdraw that claim, to offer it again."
-        ]
+    refused = choices.refusal(form.criteria.data)
+    if refused:
+        form.criteria.errors = [refused]
         return _offer_page(form, reflection, choices, 400)
     made = claims.offer_reflection(current_user, reflection, choices, form.criteria.data)
     db.session.commit()
@@ -70,13 +64,6 @@ def offer(reflection_id: uuid.UUID):
         + " A copy is frozen as it is now; later edits do not change it."
     )
     return redirect(_claim_url(made[0]) if len(made) == 1 else url_for("evidence.mine"))
-
-
-def _version(text: str | None) -> int | None:
-    try:
-        return positive_id(text or "")
-    except ValueError:
-        return None
 
 
 def _offer_page(form: OfferForm, reflection, choices, status: int = 200, changed: bool = False):
