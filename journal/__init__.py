@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .evidence.portfolio_views import bp as portfolio_bp
+    from .evidence.views import bp as evidence_bp
     from .reflections.views import bp as reflections_bp
     from .sets.views import bp as sets_bp
 
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reflections_bp)
     app.register_blueprint(sets_bp)
     app.register_blueprint(portfolio_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)

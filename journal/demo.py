@@ -14,6 +14,8 @@ from .models import (
     Comment,
     Decision,
     Enrolment,
+    EvidenceClaim,
+    Framework,
     LearningSet,
     Meeting,
     Membership,
@@ -91,20 +93,48 @@ def load(now: datetime | None = None) -> dict[str, User]:
     db.session.flush()
     written = _reflections(people, sets, meetings)
     _comments(people, written, meetings["Glasgow 3"][1].starts_at)
+    _evidence(people, enrolments, written, framework)
+    db.session.commit()
+    return people
+
+
+def _evidence(
+    people: dict[str, User],
+    enrolments: dict[str, Enrolment],
+    written: dict[str, Reflection],
+    framework: Framework,
+) -> None:
+    """Evidence at each step: cara's first claim has a criterion accepted (ada's feedback and a
+    question on the other), her second awaits ada, as do cal's; lee's awaits abe. Each offered
+    a day or two after it was written, so ada's queue has an oldest first."""
     criteria = {c.code: c for unit in framework.units for c in unit.criteria}
-    accepted = claims.offer(
-        written["cara-feedback"], enrolments["cara"], [criteria["1.2"], criteria["3.1"]]
-    )
+
+    def offered(key: str, codes: list[str], days: int) -> EvidenceClaim:
+        reflection = written[key]
+        return claims.offer(
+            reflection,
+            enrolments[reflection.author.email.split("@")[0]],
+            [criteria[code] for code in codes],
+            offered_at=reflection.created_at + timedelta(days=days),
+        )
+
+    feedback = offered("cara-feedback", ["1.2", "3.2"], 1)
     claims.decide(
-        accepted.criteria[0],
+        feedback.criteria[0],
         people["ada"],
         Decision.ACCEPTED,
         "Clear account of feedback sought and acted on. Accepted.",
+        at=feedback.offered_at + timedelta(days=3),
     )
-    claims.offer(written["cal-change"], enrolments["cal"], [criteria["2.2"]])
-    claims.offer(written["lee-decision"], enrolments["lee"], [criteria["4.2"]])
-    db.session.commit()
-    return people
+    claims.add_comment(
+        feedback,
+        people["ada"],
+        "For 3.2, could you say what you changed so that your team felt safe to speak up?",
+        at=feedback.offered_at + timedelta(days=3, minutes=5),
+    )
+    offered("cara-questions", ["3.1"], 2)
+    offered("cal-change", ["2.2"], 1)
+    offered("lee-decision", ["4.2"], 1)
 
 
 def _meeting(learning_set: LearningSet, now: datetime, days: int) -> Meeting:

@@ -315,6 +315,9 @@ class Enrolment(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    # When the candidate last opened their evidence: their home page counts the decisions and
+    # comments since then. None: never (everything counts).
+    candidate_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
@@ -342,8 +345,9 @@ class EvidenceClaim(db.Model):
 
     enrolment: Mapped[Enrolment] = relationship()
     reflection: Mapped[Reflection | None] = relationship()
+    # In the order offered (the framework's order, see evidence.claims.offer).
     criteria: Mapped[list["ClaimCriterion"]] = relationship(
-        back_populates="claim", cascade="all, delete-orphan"
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimCriterion.id"
     )
 
 
@@ -368,6 +372,23 @@ class ClaimCriterion(db.Model):
 
     claim: Mapped[EvidenceClaim] = relationship(back_populates="criteria")
     criterion: Mapped[Criterion] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+
+class ClaimComment(db.Model):
+    """A comment on a claim: its assessor asks, its candidate answers (Markdown)."""
+
+    __tablename__ = "claim_comments"
+    # A claim's page lists its comments in order.
+    __table_args__ = (Index("ix_claim_comments_claim_id_created_at", "claim_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("evidence_claims.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    author: Mapped[User | None] = relationship()
 
 
 class ExportFormat(StrEnum):
@@ -437,6 +458,8 @@ class AuditEvent(db.Model):
     subject_id: Mapped[str] = mapped_column(String(64))
     # Ids and versions only: reflection text never goes into the trail.
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
 
 
 class Invitation(db.Model):

@@ -830,9 +830,10 @@ class _Seeder:
         claim_rows, decisions = [], []
         for row, d, (enrolment_id, assessor_id) in wanted:
             offered = row["updated_at"] + timedelta(seconds=int((1 + d[18] * 240) * 3600))
+            offered = claims.to_the_second(offered)  # as the copy writes it
             if offered > now:
                 continue
-            copy = claims.frozen_copy(SimpleNamespace(**row))  # type: ignore[arg-type]
+            copy = claims.frozen_copy(SimpleNamespace(**row), offered)  # type: ignore[arg-type]
             first = int(d[15] * len(criteria))
             chosen = [criteria[first]]
             if d[16] < 0.35:

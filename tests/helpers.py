@@ -50,8 +50,8 @@ def postgres_database(suffix: str) -> str:
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
 # {mine} is cara's newest reflection, {shared} her newest one that fran may read, {commented}
 # the one fran commented on and cara answered, {glasgow} the set Glasgow 3, {leeds} Leeds 1,
-# {meeting} Glasgow's last meeting held, {portfolio} cara's enrolment, and {cara} and {ada} those
-# people's ids.
+# {meeting} Glasgow's last meeting held, {portfolio} cara's enrolment, {claim} her claim with a
+# criterion accepted, {pending} her claim awaiting ada, and {cara} and {ada} those people's ids.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -71,6 +71,10 @@ DEMO_PAGES = [
     ("cara", "/portfolios"),
     ("cara", "/portfolios/{portfolio}/coverage"),
     ("cara", "/portfolios/{portfolio}/exports"),
+    ("cara", "/evidence"),
+    ("cara", "/evidence/claims/{claim}"),
+    ("cara", "/evidence/claims/{pending}"),
+    ("cara", "/evidence/offer/{mine}"),
     ("fran", "/"),
     ("fran", "/shared"),
     ("fran", "/shared?set_id={glasgow}"),
@@ -89,6 +93,9 @@ DEMO_PAGES = [
     ("ada", "/portfolios/{portfolio}/coverage"),
     ("ada", "/portfolios/{portfolio}/exports"),
     ("admin", "/admin/frameworks"),
+    ("ada", "/evidence/candidates/{cara}"),
+    ("ada", "/evidence/claims/{claim}"),
+    ("ada", "/evidence/claims/{pending}"),
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
@@ -104,7 +111,16 @@ DEMO_PAGES = [
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import Comment, Enrolment, LearningSet, Meeting, User, utcnow
+    from journal.models import (
+        ClaimCriterion,
+        Comment,
+        Enrolment,
+        EvidenceClaim,
+        LearningSet,
+        Meeting,
+        User,
+        utcnow,
+    )
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
@@ -116,8 +132,14 @@ def demo_page_ids() -> dict[str, str]:
     portfolio = db.session.scalar(select(Enrolment.id).where(Enrolment.candidate_id == cara))
     leeds = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Leeds 1"))
     ada = db.session.scalar(select(User.id).where(User.email == "ada@example.org"))
+    claims = select(EvidenceClaim.id).join(Enrolment).where(Enrolment.candidate_id == cara)
+    accepted = select(ClaimCriterion.claim_id).where(ClaimCriterion.decision == "accepted")
+    claim = db.session.scalar(claims.where(EvidenceClaim.id.in_(accepted)).limit(1))
+    pending = db.session.scalar(claims.where(EvidenceClaim.id.not_in(accepted)).limit(1))
     return {
         "portfolio": str(portfolio),
+        "claim": str(claim),
+        "pending": str(pending),
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "commented": str(db.session.scalar(select(Comment.reflection_id).limit(1))),

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from journal.demo import PASSWORD
-from journal.evidence.claims import content_hash
+from journal.evidence.claims import content_hash, has_accepted
 from journal.extensions import db
 from journal.models import (
+    ClaimComment,
     ClaimCriterion,
     Criterion,
     Decision,
@@ -31,6 +32,7 @@ from journal.models import (
     Visibility,
 )
 from tests.factories import table_rows
+from tests.helpers import DEMO_PAGES, demo_page_ids
 
 # SPEC.md's table: email -> (admin?, {set: role})
 ACCOUNTS = {
@@ -163,6 +165,36 @@ def test_exactly_one_criterion_is_accepted_by_the_candidates_assessor(app, demo_
     assert accepted.feedback
     assert accepted.decided_at is not None
     assert pending  # and the others await a decision
+
+
+def test_the_evidence_lifecycle_is_under_way(app, browser, demo_people):
+    """Cara has a claim with a criterion accepted (and ada's question on the other) and one
+    awaiting ada; ada's queue has something; cara's home page tells her of the decision."""
+    with app.app_context():
+        claims = db.session.scalars(
+            select(EvidenceClaim).join(Enrolment).join(User, User.id == Enrolment.candidate_id)
+        ).all()
+        caras = [c for c in claims if c.enrolment.candidate.email == "cara@example.org"]
+        states = sorted(tuple(sorted(cc.decision for cc in c.criteria)) for c in caras)
+        asked = [(c.claim_id, c.author.email) for c in db.session.scalars(select(ClaimComment))]
+        (accepted,) = (c.id for c in caras if has_accepted(c))
+    assert states == [("accepted", "pending"), ("pending",)]
+    assert asked == [(accepted, "ada@example.org")]
+    ada = browser("ada@example.org", PASSWORD).get("/").text
+    assert ada.count('class="card claim"') >= 3  # cara's two and cal's, oldest first
+    cara = browser("cara@example.org", PASSWORD).get("/").text
+    assert "1 decision and 1 comment on your evidence" in cara
+
+
+def test_every_page_of_the_benchmark_answers_on_the_demo(app, browser, demo_people):
+    """tests/helpers.py's DEMO_PAGES (the benchmark's and the plan tests') all resolve."""
+    with app.app_context():
+        ids = demo_page_ids()
+    assert "None" not in ids.values()
+    clients = {}
+    for who, url in DEMO_PAGES:
+        client = clients.setdefault(who, browser(f"{who}@example.org", PASSWORD))
+        assert client.get(url.format(**ids)).status_code == 200, (who, url)
 
 
 def test_loading_twice_through_the_command_duplicates_nothing(app, runner):

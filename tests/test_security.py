@@ -21,7 +21,9 @@ from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
 from journal.models import (
     Comment,
+    Criterion,
     Enrolment,
+    EvidenceClaim,
     Framework,
     Invitation,
     LearningSet,
@@ -30,7 +32,7 @@ from journal.models import (
     User,
 )
 from tests.factories import NEW_PASSWORD, make_invitation, table_rows
-from tests.helpers import form_token, make_app
+from tests.helpers import demo_page_ids, form_token, make_app
 
 NOT_FOUND = "There is nothing here, or it is not shared with you."
 TOO_LARGE = "That is more than this app accepts in one go."
@@ -190,17 +192,22 @@ JOURNAL = ["/", "/reflections", "/reflections/new", "/actions", "/shared", "/acc
 # Demo person -> what they visit. "own": a reflection of theirs, with its edit and delete pages;
 # "shared": one that others shared with them.
 VISITS = {
-    "cara": [*JOURNAL, "own"],
-    "cal": [*JOURNAL, "own"],
-    "lee": [*JOURNAL, "own"],
+    "cara": [*JOURNAL, "own", "/evidence", "claim"],
+    "cal": [*JOURNAL, "own", "/evidence", "claim"],
+    "lee": [*JOURNAL, "own", "/evidence", "claim"],
     "fran": [*JOURNAL, "shared"],
     "finn": [*JOURNAL, "shared"],
-    "ada": JOURNAL,
-    "abe": JOURNAL,
+    "ada": [*JOURNAL, "claim", "candidate"],
+    "abe": [*JOURNAL, "claim", "candidate"],
     "admin": ["/admin/", "/admin/invitations", "/admin/people", "/admin/sets/new", *JOURNAL[1:]],
     None: ["/login", "invitation"],
 }
 REFLECTION_LINK = re.compile(r'href="(/reflections/[0-9a-f-]{36})"')
+# A claim's page (from one's evidence, or an assessor's queue), a candidate's portfolio.
+EVIDENCE_LINKS = {
+    "claim": re.compile(r'href="(/evidence/claims/[0-9]+)"'),
+    "candidate": re.compile(r'href="(/evidence/candidates/[0-9]+)"'),
+}
 
 
 def _pages_of(app: Flask, client: FlaskClient, visits: list[str]) -> list[str]:
@@ -212,7 +219,13 @@ def _pages_of(app: Flask, client: FlaskClient, visits: list[str]) -> list[str]:
             assert found, f"no {visit} reflection linked"
             pages.append(found[1])
             if visit == "own":
-                pages += [f"{found[1]}/edit", f"{found[1]}/delete"]
+                offer = found[1].replace("/reflections/", "/evidence/offer/")
+                pages += [f"{found[1]}/edit", f"{found[1]}/delete", offer]
+        elif visit in EVIDENCE_LINKS:
+            listing = client.get("/").text + client.get("/evidence").text
+            found = EVIDENCE_LINKS[visit].search(listing)
+            assert found, f"no {visit} linked"
+            pages.append(found[1])
         elif visit == "invitation":
             pages.append(f"/invite/{make_invitation(app, 'nina@example.org', 'assessor')}")
         else:
@@ -264,9 +277,15 @@ def _world(app: Flask) -> dict[str, str]:
         answer = db.session.scalars(
             select(Comment).join(User).where(User.email == "cara@example.org")
         ).one()
+        ids = demo_page_ids()
+        claimed = db.session.get(EvidenceClaim, int(ids["pending"])).criteria[0].criterion_id
+        criterion = db.session.scalars(select(Criterion.id).where(Criterion.code == "1.1")).one()
     return {
         "commented": str(answer.reflection_id),
         "answer": str(answer.id),
+        "claim": ids["pending"],
+        "claimed": str(claimed),
+        "criterion": str(criterion),
         "glasgow": str(glasgow.id),
         "leeds": str(leeds.id),
         "meeting": str(meeting),
@@ -365,6 +384,22 @@ FORMS = [
     ),
     ("cancel a meeting", "fran", "/meetings/{meeting}/cancel", {}, 302),
     ("turn the calendar feed on", "cara", "/calendar/feed", {}, 200),
+    (
+        "offer evidence",
+        "cara",
+        "/evidence/offer/{own}",
+        {"criteria": "{criterion}", "declaration": "y", "base_version": "1"},
+        302,
+    ),
+    (
+        "decide evidence",
+        "ada",
+        "/evidence/claims/{claim}/criteria/{claimed}",
+        {"c{claimed}-decision": "accepted", "c{claimed}-feedback": ""},
+        302,
+    ),
+    ("comment on evidence", "ada", "/evidence/claims/{claim}/comments", {"body": "Why?"}, 302),
+    ("withdraw evidence", "cara", "/evidence/claims/{claim}/withdraw", {}, 302),
     (
         "change password",
         "cara",

@@ -256,7 +256,7 @@ def test_evidence_claims_freeze_copies_whose_hashes_verify_with_decisions_of_eve
         assert len(claimed) >= 20
         for claim in claimed:
             assert claims.content_hash(claim.frozen_content) == claim.content_sha256
-            assert claim.frozen_content == claims.frozen_copy(claim.reflection)
+            assert claim.frozen_content == claims.frozen_copy(claim.reflection, claim.offered_at)
             assert claim.enrolment.candidate_id == claim.reflection.author_id
             assert claim.offered_at >= claim.reflection.updated_at
             assert claim.criteria

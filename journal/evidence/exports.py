@@ -36,7 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..pdf import FONT, Document
-from ..policy import can_read_portfolio, portfolio_claims
+from ..policy import can_read_portfolio, exported_claims
 from ..templating import format_date, format_datetime
 from .coverage import State, coverage
 
@@ -130,7 +130,7 @@ def gather(enrolment: Enrolment) -> Portfolio:
         claimed=covered.counts.claimed,
     )
     claims = db.session.scalars(
-        portfolio_claims(enrolment.id)
+        exported_claims(enrolment.id)
         .options(
             selectinload(EvidenceClaim.criteria)
             .joinedload(ClaimCriterion.criterion)

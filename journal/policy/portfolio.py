@@ -52,7 +52,7 @@ def readable_enrolments(user: User) -> Select[tuple[Enrolment]]:
     )
 
 
-def portfolio_claims(enrolment_id: int) -> Select[tuple[EvidenceClaim]]:
+def exported_claims(enrolment_id: int) -> Select[tuple[EvidenceClaim]]:
     """The claims a portfolio holds: the enrolment's own, never withdrawn ones (a withdrawn
     claim was taken back by its candidate before any decision). Their frozen copies are what is
     read: never the live reflection."""

@@ -83,7 +83,10 @@ def note_since(now: datetime | None = None) -> datetime:
 
 
 def news_for(user: User) -> list[Comment]:
-    """The note on `user`'s home page: up to NOTE_SIZE of `for_author`, in one query."""
+    """The note on `user`'s home page: up to NOTE_SIZE of `for_author`, in one query, or
+    none for someone who is a candidate nowhere (nobody else can read what they write)."""
+    if not any(m.role == SetRole.CANDIDATE for m in user.memberships):
+        return []
     return list(db.session.scalars(for_author(user).limit(NOTE_SIZE)))
 
 

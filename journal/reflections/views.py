@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ..evidence import workspace
 from ..extensions import db
 from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
@@ -40,7 +41,8 @@ def require_login() -> None:
 
 @bp.get("/")
 def home():
-    if current_user.is_admin and not current_user.memberships:
+    evidence = workspace.home_evidence(current_user)
+    if current_user.is_admin and not current_user.memberships and not evidence.assessing:
         return redirect(url_for("admin.index"))
     digests = overview.digests(current_user, size=current_app.config["PAGE_SIZE"])
     return render_template(
@@ -48,6 +50,8 @@ def home():
         digests=digests,
         # The report-back round: the same form as on /actions, sent back here when saved.
         review_forms={r.id: _action_form(r) for d in digests for r in d.to_review},
+        evidence=evidence,
+        **(workspace.assessor_home(current_user) if evidence.assessing else {}),
         # One more than is shown, to know whether to link to the rest.
         actions=db.session.scalars(
             overview.open_actions(current_user).limit(HOME_ACTIONS + 1)
@@ -211,6 +215,8 @@ def _reflection_page(reflection: Reflection, form: CommentForm | None = None, st
         "reflections/view.html",
         reflection=reflection,
         editable=editable,
+        # The author's claims of it, and whether they may offer it (an enrolment of theirs).
+        offered=workspace.offered_from(current_user, reflection) if editable else None,
         # Only its author is told; anyone else reading it is in the set by definition.
         reaches_its_set=editable and reaches_its_set(reflection),
         comments=page,

@@ -46,6 +46,7 @@ def add_evidence(pieces: int) -> int:
             next_action="Ask for written feedback after the next two team meetings.",
         )
         db.session.add(reflection)
+        db.session.flush()  # written first: its frozen copy records when
         chosen = [criteria[number % len(criteria)], criteria[(number * 7 + 3) % len(criteria)]]
         claim = claims.offer(reflection, enrolment, list({c.id: c for c in chosen}.values()))
         if number % 2:
@@ -79,7 +80,7 @@ def main() -> None:
             db.create_all()
             demo.load()
             enrolment_id = add_evidence(arguments.pieces)
-            pieces = len(db.session.scalars(exports.portfolio_claims(enrolment_id)).all())
+            pieces = len(db.session.scalars(exports.exported_claims(enrolment_id)).all())
             portfolio = exports.gather(db.session.get(Enrolment, enrolment_id))
             start = time.perf_counter()
             exports.build_pdf(portfolio)

@@ -85,6 +85,15 @@ MEMBER_PAGES = {
     NOT_FOUND,
 }
 AUTHOR_PAGES = MEMBER_PAGES | {"reflections.edit", "reflections.delete"}
+# A candidate enrolled on a qualification: their evidence, a claim, offering a reflection.
+CANDIDATE_PAGES = AUTHOR_PAGES | {"evidence.mine", "evidence.claim", "evidence.offer"}
+ASSESSOR_PAGES = {
+    "reflections.home",
+    "reflections.create",
+    "evidence.claim",
+    "evidence.portfolio",
+    NOT_FOUND,
+}
 FACILITATOR_PAGES = MEMBER_PAGES | {
     "sets.schedule",
     "sets.edit_meeting",
@@ -113,12 +122,12 @@ EXPECTED_PAGES = {
         NOT_FOUND,
     },
     "fran": FACILITATOR_PAGES,
-    "cara": AUTHOR_PAGES,
-    "cal": AUTHOR_PAGES,
+    "cara": CANDIDATE_PAGES,
+    "cal": CANDIDATE_PAGES,
     "finn": FACILITATOR_PAGES,
-    "lee": AUTHOR_PAGES,
-    "ada": {"reflections.home", "reflections.create", NOT_FOUND},
-    "abe": {"reflections.home", "reflections.create", NOT_FOUND},
+    "lee": CANDIDATE_PAGES,
+    "ada": ASSESSOR_PAGES,
+    "abe": ASSESSOR_PAGES,
     SIGNED_OUT: {"auth.login", "auth.accept_invitation", NOT_FOUND},
 }
 
@@ -245,10 +254,10 @@ def sign_in(page: Page, server: LiveServer, person: str) -> None:
 
 def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]]:
     """(name, path) of the pages to open: the home page, every page its navigation and content
-    link to (one per endpoint), and those the set page and a meeting's page link to (scheduling,
-    for a facilitator), the portfolio list and coverage (a portfolio's pages), a set's
-    administration page and a person's (an admin's), my newest reflection with its edit and
-    delete pages, a 404."""
+    link to (one per endpoint), and those the set page, a meeting's page and the evidence pages
+    link to (scheduling, for a facilitator; a claim), the portfolio list and coverage (a
+    portfolio's pages), a set's administration page and a person's (an admin's), my newest
+    reflection with its edit, delete and offer pages, a 404."""
     if role == SIGNED_OUT:
         return [
             ("sign in", "/login"),
@@ -260,6 +269,7 @@ def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]
     for href in _links(page, "header a[href], main a[href]"):
         plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
     followed = ("sets.view", "sets.meeting", "portfolio.index", "portfolio.coverage")
+    followed += ("evidence.mine", "evidence.portfolio")
     for endpoint in (*followed, "admin.set_view", "admin.person"):
         if endpoint in plan:
             page.goto(server.url + plan[endpoint][1])
@@ -683,6 +693,68 @@ def test_fran_schedules_the_next_meeting(browser: Browser, server: LiveServer):
         expect(page.get_by_text("Room 4, George Square").first).to_be_visible()
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE_WIDTH
+
+
+def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_nothing(
+    browser: Browser, server: LiveServer
+):
+    """The issue's walk-through, on a phone without JavaScript: cara offers a reflection
+    against two criteria; ada accepts one and asks for more on the other; cara is told and
+    reads the feedback; abe sees nothing of it."""
+    asked = f"Say how you used questions with your own team ({uuid.uuid4().hex[:6]})."
+    with phone(browser, java_script_enabled=False) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        page.get_by_role("link", name="Journal", exact=True).click()
+        page.locator("main article h3 a").first.click()
+        page.get_by_role("link", name="Offer as evidence").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Offer as evidence")
+        expect(page.get_by_text("Ada Assessor will read a copy")).to_be_visible()
+        offered = page.locator("section.copy .prose").first.inner_text().strip().splitlines()[0]
+        page.get_by_label(re.compile(r"^1\.2 ")).check()
+        page.get_by_label(re.compile(r"^3\.1 ")).check()
+        page.get_by_role("button", name="Offer as evidence").click()
+        # Without the declaration it is refused, the choices kept.
+        expect(page.get_by_text("Confirm that this is your own work")).to_be_visible()
+        expect(page.get_by_label(re.compile(r"^3\.1 "))).to_be_checked()
+        page.get_by_label(re.compile(r"^This reflection is my own work")).check()
+        page.get_by_role("button", name="Offer as evidence").click()
+        expect(page).to_have_url(re.compile(r"/evidence/claims/\d+$"))
+        expect(page.get_by_role("status")).to_contain_text("Offered as evidence to Ada Assessor.")
+        claim_path = _path(page.url)
+
+    with phone(browser, java_script_enabled=False) as context:
+        page = context.new_page()
+        sign_in(page, server, "ada")
+        queue = page.get_by_role("region", name="Evidence to assess")
+        queue.locator(f"a[href='{claim_path}']").click()
+        expect(page.locator("section[aria-labelledby=copy]")).to_contain_text(offered)
+        first = page.locator("ul.claimed > li").first
+        first.get_by_label("Accepted").check()
+        first.get_by_label("Feedback").fill("Clear and current.")
+        first.get_by_role("button", name="Save decision on 1.2").click()
+        expect(page.get_by_role("status")).to_have_text("Decision on 1.2 saved.")
+        second = page.locator("ul.claimed > li").nth(1)
+        second.get_by_label("Not yet").check()
+        second.get_by_label("Feedback").fill(asked)
+        second.get_by_role("button", name="Save decision on 3.1").click()
+        expect(page.get_by_role("status")).to_have_text("Decision on 3.1 saved.")
+
+    with phone(browser, java_script_enabled=False) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        page.get_by_role("link", name=re.compile(r"^\d+ decisions? .*on your evidence")).click()
+        page.locator(f"main a[href='{claim_path}']").click()
+        expect(page.locator("ul.claimed")).to_contain_text("✓ Accepted")
+        expect(page.locator("ul.claimed")).to_contain_text("↺ Not yet")
+        expect(page.get_by_text(asked)).to_be_visible()
+
+    with phone(browser, java_script_enabled=False) as context:
+        page = context.new_page()
+        sign_in(page, server, "abe")
+        assert claim_path not in page.content()
+        response = page.goto(server.url + claim_path)
+        assert response is not None and response.status == 404
 
 
 # --- without JavaScript -----------------------------------------------------------------------

@@ -344,6 +344,7 @@ def test_a_portfolio_of_300_pieces_of_evidence_completes(app, make, world):
                 next_action="What I will do next.",
             )
             db.session.add(reflection)
+            db.session.flush()  # written first: its copy records when
             claims.offer(reflection, enrolment, chosen)
         db.session.commit()
     export_id = queued_export(app, world, world.cara)

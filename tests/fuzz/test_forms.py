@@ -43,6 +43,9 @@ from journal.admin.forms import (
 )
 from journal.auth import accounts
 from journal.auth.forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
+from journal.evidence import claims
+from journal.evidence.forms import CommentForm as ClaimCommentForm
+from journal.evidence.forms import DecisionForm, OfferForm
 from journal.evidence.frameworks import load_framework
 from journal.evidence.portfolio_forms import ExportForm
 from journal.extensions import db
@@ -50,12 +53,16 @@ from journal.forms import ConfirmForm, Form
 from journal.models import (
     TEXT_LIMIT,
     ActionStatus,
+    Criterion,
+    Decision,
     Enrolment,
     Framework,
     InvitationRole,
     LearningSet,
     Membership,
+    Reflection,
     SetRole,
+    Unit,
     User,
     Visibility,
 )
@@ -109,6 +116,7 @@ class Fuzz:
     server_errors: ServerErrors
     writes: Writes
     serial: itertools.count = field(default_factory=lambda: itertools.count(1))
+    evidence: dict = field(default_factory=dict)  # made once, by `evidence()`
 
     def fresh_email(self) -> str:
         return f"new-{next(self.serial)}@example.org"
@@ -596,6 +604,100 @@ def export_portfolio(fuzz: Fuzz, draw: Draw | None) -> Visit:
     )
     valid = {"format": ["pdf", "zip", "PDF", ""]}
     return Visit(client, f"/portfolios/{part}/exports", token, ExportForm, valid)
+
+
+def evidence(fuzz: Fuzz) -> dict:
+    """Cara enrolled on a framework of two criteria with an assessor, Ada (made once)."""
+    if not fuzz.evidence:
+        ada = fuzz.make.user("Ada")
+        with fuzz.app.app_context():
+            unit = Unit(code="1", title="Self")
+            unit.criteria = [
+                Criterion(code=f"1.{n}", text="A criterion.", position=n) for n in (1, 2)
+            ]
+            framework = Framework(code=f"F{next(fuzz.serial)}", title="Leadership", units=[unit])
+            enrolment = Enrolment(
+                candidate_id=fuzz.world.cara.id, framework=framework, assessor_id=ada.id
+            )
+            db.session.add_all([framework, enrolment])
+            db.session.commit()
+            fuzz.evidence.update(
+                ada=ada, enrolment=enrolment.id, criteria=[c.id for c in unit.criteria]
+            )
+    return fuzz.evidence
+
+
+def new_claim(fuzz: Fuzz) -> int:
+    """Cara's reflection offered against both criteria: a claim awaiting Ada."""
+    found = evidence(fuzz)
+    with fuzz.app.app_context():
+        claim = claims.offer(
+            db.session.get(Reflection, fuzz.world.own.id),
+            db.session.get(Enrolment, found["enrolment"]),
+            [db.session.get(Criterion, i) for i in found["criteria"]],
+        )
+        db.session.commit()
+        return claim.id
+
+
+def standing_claim(fuzz: Fuzz) -> int:
+    """One claim that stays for a whole test (decisions and comments pile up on it)."""
+    found = evidence(fuzz)
+    if "claim" not in found:
+        found["claim"] = new_claim(fuzz)
+    return found["claim"]
+
+
+def claim_people(fuzz: Fuzz, draw: Draw | None) -> User:
+    """Its assessor, its candidate, or a facilitator who sees nothing of it."""
+    return pick(draw, [evidence(fuzz)["ada"], fuzz.world.cara, fuzz.world.fran])
+
+
+@target("/evidence/offer/<uuid:reflection_id>")
+def offer(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    criteria = [str(i) for i in evidence(fuzz)["criteria"]]
+    client, token = fuzz.browsers.signed_in(world.cara)
+    part = path_part(draw, [str(world.quiet.id), str(world.own.id), *others(world)])
+    valid = {
+        "criteria": [criteria[0], criteria[1], "", "0"],
+        "declaration": ["y", ""],
+        "base_version": [version_of(fuzz, part), ""],
+    }
+    return Visit(client, f"/evidence/offer/{part}", token, OfferForm, valid)
+
+
+@target("/evidence/claims/<id:claim_id>/criteria/<id:criterion_id>")
+def decide(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    found = evidence(fuzz)
+    claim = standing_claim(fuzz)
+    client, token = fuzz.browsers.signed_in(claim_people(fuzz, draw))
+    claim_part = path_part(draw, [str(claim)])
+    criterion = path_part(draw, [str(i) for i in found["criteria"]])
+    prefix = f"c{criterion}"
+    valid = {
+        f"{prefix}-decision": [d.value for d in Decision if d != Decision.PENDING] + ["pending"],
+        f"{prefix}-feedback": ["Say more about what you did.", ""],
+    }
+    path = f"/evidence/claims/{claim_part}/criteria/{criterion}"
+    return Visit(client, path, token, DecisionForm, valid, prefix=prefix)
+
+
+@target("/evidence/claims/<id:claim_id>/withdraw")
+def withdraw(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    fresh = new_claim(fuzz)
+    client, token = fuzz.browsers.signed_in(claim_people(fuzz, draw))
+    part = path_part(draw, [str(fresh)])
+    return Visit(client, f"/evidence/claims/{part}/withdraw", token, ConfirmForm, {})
+
+
+@target("/evidence/claims/<id:claim_id>/comments")
+def claim_comment(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    claim = standing_claim(fuzz)
+    client, token = fuzz.browsers.signed_in(claim_people(fuzz, draw))
+    part = path_part(draw, [str(claim)])
+    valid = {"body": ["What did the team say?", "", "**Bold** [link](https://example.org)"]}
+    return Visit(client, f"/evidence/claims/{part}/comments", token, ClaimCommentForm, valid)
 
 
 # The properties --------------------------------------------------------------------------------

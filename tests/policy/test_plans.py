@@ -102,8 +102,11 @@ def test_each_query_reads_only_the_viewers_rows(seeded, ids, who, url):
     budget = viewers_rows(seeded, who)
     with seeded.app_context():
         jit_above = float(db.session.scalar(text("SHOW jit_above_cost")))
+        # The page first: it may commit (opening one's evidence marks it seen), which ends the
+        # session's connection in this same app context.
+        sent = statements_of(seeded, who, url.format(**ids))
         connection = db.session.connection()
-        for statement, parameters in statements_of(seeded, who, url.format(**ids)):
+        for statement, parameters in sent:
             explained = connection.exec_driver_sql(
                 "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
             ).scalar()

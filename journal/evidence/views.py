@@ -1,0 +1,271 @@
+"""The evidence pages: offering a reflection, a candidate's portfolio, a claim with its
+decisions, comments and history, withdrawing; the assessor's queue is on the home page.
+
+Every rule is in `journal.policy` (`get_reflection`, `get_claim`, `get_portfolio`, `may`); the
+claim's state (withdrawn, accepted) is `claims`' to check.
+"""
+
+import uuid
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..http import paginate
+from ..models import AuditEvent, Decision, EvidenceClaim
+from ..policy import Act, ClaimRole, get_claim, get_portfolio, get_reflection, role_on
+from . import claims, workspace
+from .claims import ClaimClosed
+from .forms import CommentForm, DecisionForm, OfferForm
+
+bp = Blueprint("evidence", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every evidence page is for signed-in people only."""
+
+
+def _claim_url(claim: EvidenceClaim, anchor: str | None = None) -> str:
+    url = url_for("evidence.claim", claim_id=claim.id)
+    return f"{url}#{anchor}" if anchor else url
+
+
+# Offering ----------------------------------------------------------------------------------
+
+
+@bp.route("/evidence/offer/<uuid:reflection_id>", methods=["GET", "POST"])
+def offer(reflection_id: uuid.UUID):
+    reflection = get_reflection(reflection_id, check_author=True)
+    choices = claims.offer_choices(current_user, reflection)
+    form = OfferForm()
+    if request.method == "GET":
+        form.base_version.data = str(reflection.version)
+        return _offer_page(form, reflection, choices)
+    if not form.validate_on_submit():
+        return _offer_page(form, reflection, choices, 400)
+    if form.base_version.data != str(reflection.version):
+        # Changed on another device since the page was opened: show what would be frozen now.
+        form.base_version.data = str(reflection.version)
+        return _offer_page(form, reflection, choices, 409, changed=True)
+    refused = choices.refusal(form.criteria.data)
+    if refused:
+        form.criteria.errors = [refused]
+        return _offer_page(form, reflection, choices, 400)
+    made = claims.offer_reflection(current_user, reflection, choices, form.criteria.data)
+    db.session.commit()
+    assessors = sorted({c.enrolment.assessor.name for c in made if c.enrolment.assessor})
+    flash(
+        "Offered as evidence"
+        + (f" to {' and '.join(assessors)}." if assessors else ".")
+        + " A copy is frozen as it is now; later edits do not change it."
+    )
+    return redirect(_claim_url(made[0]) if len(made) == 1 else url_for("evidence.mine"))
+
+
+def _offer_page(form: OfferForm, reflection, choices, status: int = 200, changed: bool = False):
+    chosen = set(form.criteria.data or [])
+    return render_template(
+        "evidence/offer.html",
+        form=form,
+        reflection=reflection,
+        choices=choices,
+        chosen=chosen,
+        changed=changed,
+    ), status
+
+
+# Portfolios --------------------------------------------------------------------------------
+
+
+@bp.get("/evidence")
+def mine():
+    """The candidate's own evidence; opening it marks decisions and comments as seen."""
+    found = get_portfolio(current_user.id)
+    seen_before = workspace.last_seen(found)
+    page = render_template(
+        "evidence/portfolio.html",
+        portfolio=found,
+        page=paginate(workspace.portfolio(found)),
+        seen_before=seen_before,
+    )
+    # After rendering: committing expires every object the page has read.
+    workspace.mark_seen(found)
+    return page
+
+
+@bp.get("/evidence/candidates/<id:candidate_id>")
+def portfolio(candidate_id: int):
+    if candidate_id == current_user.id:
+        return redirect(url_for("evidence.mine"))
+    found = get_portfolio(candidate_id)
+    page = paginate(workspace.portfolio(found))
+    return render_template("evidence/portfolio.html", portfolio=found, page=page, seen_before=None)
+
+
+# A claim -----------------------------------------------------------------------------------
+
+
+@bp.get("/evidence/claims/<id:claim_id>")
+def claim(claim_id: int):
+    return _claim_page(get_claim(claim_id))
+
+
+def _decision_form(claimed, formdata: bool = False) -> DecisionForm:
+    prefix = f"c{claimed.criterion_id}"
+    if formdata:
+        return DecisionForm(prefix=prefix)
+    data = {"feedback": claimed.feedback}
+    if claimed.decision != Decision.PENDING:
+        data["decision"] = claimed.decision
+    return DecisionForm(prefix=prefix, formdata=None, data=data)
+
+
+def _claim_page(
+    claim: EvidenceClaim,
+    sent: DecisionForm | None = None,
+    sent_for: int | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+):
+    """The claim's page as its candidate or assessor reads it; `sent` is a decision form that
+    came back invalid (for criterion `sent_for`), kept as typed."""
+    role = role_on(current_user, claim.enrolment)
+    is_open = claim.withdrawn_at is None
+    forms = {}
+    if role is ClaimRole.ASSESSOR and is_open:
+        forms = {c.criterion_id: _decision_form(c) for c in claim.criteria}
+        if sent is not None:
+            forms[sent_for] = sent
+    live = claims.live_reflection(claim) if role is ClaimRole.CANDIDATE else None
+    copy = claim.frozen_content
+    return render_template(
+        "evidence/claim.html",
+        claim=claim,
+        copy=copy,
+        written_at=claims.moment(copy.get("written_at")),
+        due=_date(copy.get("action_due")),
+        describe=_describer(claim),
+        verified=claims.verifies(claim),
+        role=role,
+        is_open=is_open,
+        forms=forms,
+        comment_form=comment_form or CommentForm(formdata=None),
+        comments=paginate(workspace.comments(claim), param="comments_page"),
+        history=(
+            paginate(workspace.history(claim), param="history_page")
+            if role is ClaimRole.ASSESSOR
+            else None
+        ),
+        live=live,
+        changed=role is ClaimRole.CANDIDATE and claims.live_differs(claim, live),
+        may_withdraw=role is ClaimRole.CANDIDATE and is_open and not claims.has_accepted(claim),
+    ), status
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+DECISION_WORDS = {Decision.ACCEPTED: "accepted", Decision.NOT_YET: "not yet"}
+
+
+def _describer(claim: EvidenceClaim):
+    """How the history names each step: with the criteria's codes, never any text."""
+    codes = {c.criterion_id: c.criterion.code for c in claim.criteria}
+
+    def describe(event: AuditEvent) -> str:
+        detail = event.detail or {}
+        match event.action:
+            case "claim.offered":
+                chosen = ", ".join(codes.get(i, "?") for i in detail.get("criteria", []))
+                return f"offered it against {chosen}"
+            case "claim.decided":
+                words = DECISION_WORDS.get(detail.get("decision"), detail.get("decision"))
+                return f"decided {codes.get(detail.get('criterion'), 'a criterion')}: {words}"
+            case "claim.commented":
+                return "commented"
+            case "claim.withdrawn":
+                return "withdrew it"
+        return event.action
+
+    return describe
+
+
+def _closed(claim: EvidenceClaim, problem: ClaimClosed):
+    db.session.rollback()
+    flash(str(problem))
+    return redirect(_claim_url(claim))
+
+
+@bp.post("/evidence/claims/<id:claim_id>/criteria/<id:criterion_id>")
+def decide(claim_id: int, criterion_id: int):
+    claim = get_claim(claim_id, Act.DECIDE)
+    claimed = next((c for c in claim.criteria if c.criterion_id == criterion_id), None)
+    if claimed is None:
+        abort(404)
+    form = _decision_form(claimed, formdata=True)
+    if claim.withdrawn_at is not None:
+        return _closed(claim, ClaimClosed("This claim was withdrawn: it can no longer be decided."))
+    if not form.validate_on_submit():
+        return _claim_page(claim, sent=form, sent_for=criterion_id, status=400)
+    try:
+        claims.decide_criterion(
+            claim,
+            criterion_id,
+            current_user,
+            Decision(form.decision.data),
+            (form.feedback.data or "").strip(),
+        )
+    except ClaimClosed as problem:
+        return _closed(claim, problem)
+    db.session.commit()
+    flash(f"Decision on {claimed.criterion.code} saved.")
+    return redirect(_claim_url(claim, f"criterion-{criterion_id}"))
+
+
+@bp.route("/evidence/claims/<id:claim_id>/withdraw", methods=["GET", "POST"])
+def withdraw(claim_id: int):
+    claim = get_claim(claim_id, Act.WITHDRAW)
+    if claim.withdrawn_at is not None:
+        return _closed(claim, ClaimClosed("This claim was withdrawn already."))
+    if claims.has_accepted(claim):
+        return _closed(claim, ClaimClosed("Accepted evidence cannot be withdrawn."))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            claims.withdraw(claim, current_user)
+        except ClaimClosed as problem:
+            return _closed(claim, problem)
+        db.session.commit()
+        flash("Claim withdrawn. Its copy, decisions and comments stay on record.")
+        return redirect(_claim_url(claim))
+    status = 400 if request.method == "POST" else 200
+    return render_template("evidence/withdraw.html", claim=claim, form=form), status
+
+
+@bp.post("/evidence/claims/<id:claim_id>/comments")
+def comment(claim_id: int):
+    claim = get_claim(claim_id, Act.COMMENT)
+    if claim.withdrawn_at is not None:
+        return _closed(claim, ClaimClosed("This claim was withdrawn: its comments are closed."))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _claim_page(claim, comment_form=form, status=400)
+    try:
+        added = claims.add_comment(claim, current_user, form.body.data.strip())
+    except ClaimClosed as problem:
+        return _closed(claim, problem)
+    db.session.commit()
+    flash("Comment added.")
+    # The page of comments it is on: they are listed in the order written.
+    size = current_app.config["PAGE_SIZE"]
+    last = (workspace.comment_count(claim_id) + size - 1) // size
+    url = url_for("evidence.claim", claim_id=claim_id, comments_page=last if last > 1 else None)
+    return redirect(f"{url}#comment-{added.id}")
