@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth.throttle import limit_password_guesses
     from .auth.views import bp as auth_bp
+    from .pwa.views import bp as pwa_bp
     from .reflections.views import bp as reflections_bp
     from .sets.views import bp as sets_bp
 
@@ -58,4 +59,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sets_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(pwa_bp)
     return app

@@ -1,0 +1,318 @@
+"""Installable and offline, in real Chromium on a phone (issue 15; journal/pwa/, static/pwa/).
+
+One browser and one live server (temporary SQLite, the demo data) for the module; each test
+opens a fresh browser context of its own (its own service worker, caches and IndexedDB). The
+server sits behind `Faults`, which can answer the next requests to an address itself (a 500, a
+captive portal's page) and counts what reached the app. Nothing waits a fixed time: every test
+waits for a condition on the page, the device's storage or the server.
+"""
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from journal import demo
+from journal.extensions import db
+from tests.browser.test_phone import CHROMIUM, CHROMIUM_ARGS, MISSING, PHONE
+from tests.helpers import make_app
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 15_000
+
+
+@dataclass
+class Answer:
+    status: int
+    body: str
+    content_type: str
+
+
+@dataclass
+class Faults:
+    """WSGI middleware before the app: scripted answers for the next matching requests, and a
+    log of every request that reached the app (method, path, status)."""
+
+    app: Flask
+    scripted: list[tuple[str, str, Answer]] = field(default_factory=list)
+    reached: list[tuple[str, str, int]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer_next(self, method: str, path_pattern: str, *answers: Answer) -> None:
+        with self.lock:
+            self.scripted += [(method, path_pattern, answer) for answer in answers]
+
+    def __call__(self, environ, start_response):
+        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+        with self.lock:
+            for index, (wanted, pattern, answer) in enumerate(self.scripted):
+                if wanted == method and re.fullmatch(pattern, path):
+                    del self.scripted[index]
+                    start_response(
+                        f"{answer.status} Scripted",
+                        [("Content-Type", answer.content_type), ("Cache-Control", "no-store")],
+                    )
+                    return [answer.body.encode()]
+
+        def recording(status, headers, exc_info=None):
+            with self.lock:
+                self.reached.append((method, path, int(status.split()[0])))
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, recording)
+
+
+@dataclass
+class Server:
+    url: str
+    app: Flask
+    faults: Faults
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    app = make_app(f"sqlite:///{tmp_path_factory.mktemp('offline') / 'journal.sqlite'}")
+    with app.app_context():
+        db.create_all()
+        demo.load()
+        db.session.remove()
+    faults = Faults(app)
+    httpd = make_server("127.0.0.1", 0, faults, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, name="offline-server", daemon=True)
+    thread.start()
+    yield Server(f"http://127.0.0.1:{httpd.server_port}", app, faults)
+    httpd.shutdown()
+    thread.join(timeout=10)
+    httpd.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING.format(what=f"Chromium ({CHROMIUM})"), pytrace=False)
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@contextmanager
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(WAIT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@dataclass
+class Console:
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        page.on(
+            "console",
+            lambda m: m.type == "error" and self.errors.append(f"{m.text} ({page.url})"),
+        )
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        return page
+
+
+def sign_in(page: Page, server: Server, person: str) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Email").fill(f"{person}@example.org")
+    page.get_by_label("Password", exact=True).fill(demo.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def controlled(page: Page) -> None:
+    """The service worker controls this page (it takes over on its first install)."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def ready_offline(page: Page) -> None:
+    """Controlled, and the signed-in person's storage set up (their key fetched)."""
+    controlled(page)
+    assert page.evaluate("SJ.ready") is True
+
+
+def caches_of(page: Page) -> dict[str, list[str]]:
+    return page.evaluate(
+        """async () => {
+          const found = {};
+          for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            found[name] = (await cache.keys()).map((r) => new URL(r.url).pathname);
+          }
+          return found;
+        }"""
+    )
+
+
+def wait_for(page: Page, script: str, arg=None, what: str = "", seconds: float = 15):
+    """Until `script` (which may be async: Playwright's wait_for_function takes a promise for a
+    true value) gives something true in the page; returns it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = page.evaluate(script, arg)
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or script}")
+        time.sleep(0.05)
+
+
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 15) -> None:
+    """For conditions outside the page (the server's log, its database)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+# --- installable ---------------------------------------------------------------------------
+
+
+def test_chromium_finds_the_app_installable_with_both_icon_sizes(
+    playwright, server: Server, tmp_path: Path
+):
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, **PHONE
+    )
+    try:
+        context.set_default_timeout(WAIT_MS)
+        page = context.pages[0] if context.pages else context.new_page()
+        console = Console()
+        console.watch(page)
+        sign_in(page, server, "cara")
+        controlled(page)
+        cdp = context.new_cdp_session(page)
+
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        manifest = cdp.send("Page.getAppManifest")
+
+        assert errors == []
+        assert manifest["errors"] == []
+        parsed = json.loads(manifest["data"])
+        sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in parsed["icons"]}
+        assert sizes == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
+        assert (parsed["display"], parsed["start_url"], parsed["scope"]) == ("standalone", "/", "/")
+        for icon in parsed["icons"]:
+            loaded = page.request.get(server.url + icon["src"])
+            assert loaded.status == 200 and loaded.headers["content-type"] == "image/png"
+        assert console.errors == []
+    finally:
+        context.close()
+
+
+# --- pages offline -------------------------------------------------------------------------
+
+VISITED = ["/", "/reflections", "/actions", "/sets"]
+
+
+def test_visited_pages_open_offline_and_an_unvisited_one_shows_the_offline_page(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        headings = {}
+        for path in VISITED:
+            page.goto(server.url + path)
+            headings[path] = page.locator("h1").inner_text()
+
+        context.set_offline(True)
+        for path in VISITED:
+            response = page.goto(server.url + path)
+            assert response is not None and response.from_service_worker, path
+            expect(page.locator("h1")).to_have_text(headings[path])
+            expect(page.locator("#pwa-offline-copy")).to_contain_text("You are offline")
+        response = page.goto(server.url + "/shared")
+
+        assert response is not None and response.from_service_worker
+        expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+        expect(page.get_by_role("link", name="Write a reflection")).to_be_visible()
+        assert console.errors == []
+
+
+# --- a new version ---------------------------------------------------------------------------
+
+
+@contextmanager
+def new_version(monkeypatch) -> Iterator[str]:
+    """The server serves a service worker of another version (as after a deploy)."""
+    from journal.pwa import views
+
+    real = views.shell
+    version = f"v{uuid.uuid4().hex[:8]}"
+
+    def newer():
+        urls, _ = real()
+        return urls, version
+
+    monkeypatch.setattr(views, "shell", newer)
+    try:
+        yield version
+    finally:
+        monkeypatch.setattr(views, "shell", real)
+
+
+def shells(page: Page) -> list[str]:
+    return sorted(name for name in caches_of(page) if name.startswith("sj-shell-"))
+
+
+def test_a_new_version_waits_for_reload_to_update_and_never_reloads_under_typing(
+    browser: Browser, server: Server, monkeypatch
+):
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        (old_shell,) = shells(page)
+
+        with new_version(monkeypatch) as version:
+            page.evaluate("window.stillThisPage = true")
+            page.get_by_label("Experience").press_sequentially("Typing while a new version")
+            page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+            update = page.get_by_role("button", name="Reload to update")
+            expect(update).to_be_visible()
+            page.get_by_label("Experience").press_sequentially(" arrives.")
+
+            # Waiting, not taking over: the page and what is typed stay.
+            assert page.evaluate("window.stillThisPage") is True
+            expect(page.get_by_label("Experience")).to_have_value(
+                "Typing while a new version arrives."
+            )
+            with page.expect_navigation():
+                update.click()
+
+            assert page.evaluate("window.stillThisPage === undefined")
+            has_cache = "async (name) => (await caches.keys()).includes(name)"
+            wait_for(page, has_cache, f"sj-shell-{version}")
+            wait_for(page, f"async (name) => !await ({has_cache})(name)", old_shell)
+        assert console.errors == []
