@@ -73,7 +73,7 @@ async function navigate(event) {
   if (request.method !== "GET") {
     // A form sent with no connection: the offline page rather than the browser's error. (The
     // writing form never comes here when scripts run: it goes through the outbox.)
-    return fetch(request).catch(() => offlinePage());
+    return fetch(request).catch(() => offlinePage("data-not-sent"));
   }
   try {
     const response = await fetch(request);
@@ -121,12 +121,18 @@ async function markedAsCopy(response) {
   return new Response(marked, { status: response.status, headers });
 }
 
-async function offlinePage() {
+// `mark`: a flag on <body> choosing which of the page's explanations shows (offline.html).
+async function offlinePage(mark) {
   const page = await caches.match(OFFLINE_URL, { cacheName: SHELL });
-  return (
-    page ||
-    new Response("You are offline.", { status: 503, headers: { "Content-Type": "text/plain" } })
-  );
+  if (!page) {
+    return new Response("You are offline.", {
+      status: 503,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  }
+  if (!mark) return page;
+  const html = (await page.text()).replace("<body", `<body ${mark}`);
+  return new Response(html, { status: 503, headers: page.headers });
 }
 
 async function cacheFirst(request) {

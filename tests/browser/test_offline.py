@@ -39,6 +39,9 @@ class Answer:
     content_type: str
 
 
+UNAVAILABLE = Answer(503, "<h1>Service unavailable</h1>", "text/html")
+
+
 @dataclass
 class Faults:
     """WSGI middleware before the app: scripted answers for the next matching requests, and a
@@ -97,6 +100,12 @@ def server(tmp_path_factory) -> Iterator[Server]:
     httpd.server_close()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_scripted_answers_left(server: Server) -> Iterator[None]:
+    yield
+    server.faults.scripted.clear()
 
 
 @pytest.fixture(scope="module")
@@ -316,3 +325,167 @@ def test_a_new_version_waits_for_reload_to_update_and_never_reloads_under_typing
             wait_for(page, has_cache, f"sj-shell-{version}")
             wait_for(page, f"async (name) => !await ({has_cache})(name)", old_shell)
         assert console.errors == []
+
+
+# --- a shared phone --------------------------------------------------------------------------
+
+# Everything a script on the site can open: every cache (names, addresses, bodies), every
+# IndexedDB database (names and records, bytes as hex), localStorage, sessionStorage, cookies.
+EVERYTHING_READABLE = """async () => {
+  const hex = (bytes) =>
+    Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  const plain = (value) => JSON.stringify(value, (key, v) => {
+    if (v instanceof ArrayBuffer) return hex(v);
+    if (ArrayBuffer.isView(v)) return hex(v.buffer);
+    if (typeof CryptoKey !== "undefined" && v instanceof CryptoKey) return "<CryptoKey>";
+    return v;
+  });
+  const found = {caches: {}, databases: {}, localStorage: {...localStorage},
+                 sessionStorage: {...sessionStorage}, cookies: document.cookie};
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    found.caches[name] = {};
+    for (const request of await cache.keys()) {
+      found.caches[name][request.url] = await (await cache.match(request)).text();
+    }
+  }
+  for (const {name} of await indexedDB.databases()) {
+    const db = await new Promise((ok, fail) => {
+      const opening = indexedDB.open(name);
+      opening.onsuccess = () => ok(opening.result);
+      opening.onerror = () => fail(opening.error);
+    });
+    found.databases[name] = {};
+    for (const store of db.objectStoreNames) {
+      const records = await new Promise((ok) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => ok(request.result);
+      });
+      found.databases[name][store] = plain(records);
+    }
+    db.close();
+  }
+  return found;
+}"""
+
+
+def storage_of(page: Page) -> str:
+    return page.locator('meta[name="journal-storage"]').get_attribute("content")
+
+
+def put_reflection(page: Page, experience: str, visibility: str = "private") -> str:
+    """A reflection saved through the API from the page (as another device of theirs would)."""
+    reflection_id = str(uuid.uuid4())
+    status = page.evaluate(
+        """async ([id, experience, visibility]) => (await fetch(`/api/v1/reflections/${id}`, {
+            method: "PUT",
+            headers: {"Content-Type": "application/json",
+                      "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
+            body: JSON.stringify({experience, insight: "", next_action: "", action_due: null,
+              action_status: "open", action_outcome: "", meeting_id: null, set_id: null,
+              visibility, base_version: null})})).status""",
+        [reflection_id, experience, visibility],
+    )
+    assert status == 201
+    return reflection_id
+
+
+def queue_offline(page: Page, experience: str) -> str:
+    """A reflection saved in the outbox while offline (as the writing form does)."""
+    reflection_id = str(uuid.uuid4())
+    page.evaluate(
+        """async ([id, experience]) => SJ.outbox.enqueue(SJ.person, id, {
+            experience, insight: "", next_action: "", action_due: null, action_status: "open",
+            action_outcome: "", meeting_id: null, set_id: null, visibility: "private",
+            base_version: null}, {label: "Not linked to a meeting"})""",
+        [reflection_id, experience],
+    )
+    return reflection_id
+
+
+def where(found, needle: str, path: str = "") -> list[str]:
+    """The places in `found` (nested dicts of text) where `needle` appears."""
+    if isinstance(found, dict):
+        return [p for key, value in found.items() for p in where(value, needle, f"{path}/{key}")]
+    return [path] if needle in str(found) or needle in path else []
+
+
+def assert_nothing_of(found: dict, person_storage: str, words: list[str]) -> None:
+    for needle in (person_storage, *words):
+        assert where(found, needle) == [], f"{needle!r} is still readable on the device"
+
+
+def test_signing_out_leaves_nothing_of_that_person_for_the_next_one(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        caras = storage_of(page)
+        secret = f"Private {uuid.uuid4().hex[:8]}: only Cara may ever read this."
+        reflection_id = put_reflection(page, secret)
+        for path in ["/reflections", f"/reflections/{reflection_id}"]:
+            page.goto(server.url + path)
+            expect(page.get_by_text(secret)).to_be_visible()
+        caras_words = [secret, reflection_id]
+        assert wait_for(
+            page, "async (name) => (await caches.keys()).includes(name)", f"sj-pages-{caras}"
+        )
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        for path in ["/", "/reflections", "/shared"]:
+            page.goto(server.url + path)
+            assert_nothing_of({"page": page.content()}, caras, caras_words)
+        context.set_offline(True)
+        for path in ["/reflections", "/actions"]:
+            page.goto(server.url + path)
+            assert_nothing_of({"page": page.content()}, caras, caras_words)
+
+        found = page.evaluate(EVERYTHING_READABLE)
+
+        assert_nothing_of(found, caras, caras_words)
+        assert found["localStorage"] == {} and found["sessionStorage"] == {}
+        assert console.errors == []
+
+
+def test_signing_out_with_something_unsent_warns_first_and_can_stay_signed_in(
+    browser: Browser, server: Server
+):
+    experience = f"Unsent {uuid.uuid4().hex[:8]}: what I noticed about my questions."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        lees = storage_of(page)
+        context.set_offline(True)
+        queue_offline(page, experience)
+
+        page.get_by_role("button", name="Sign out").click()
+        warning = page.get_by_role("alert")
+        expect(warning).to_contain_text("would delete writing that has not reached the server")
+        expect(warning).to_contain_text(experience[:60])
+        warning.get_by_role("button", name="Stay signed in").click()
+        expect(warning).to_have_count(0)
+        assert page.evaluate("async () => (await SJ.outbox.list(SJ.person)).length") == 1
+
+        # Offline, signing out cannot reach the server: nothing is deleted, and it says so.
+        page.get_by_role("button", name="Sign out").click()
+        warning.get_by_role("button", name="Sign out and delete it").click()
+        expect(page.locator("#pwa-signout-offline")).to_contain_text("You are still signed in")
+        assert page.evaluate("async () => (await SJ.outbox.list(SJ.person)).length") == 1
+
+        # Online, but the server refuses it (a 503 from a proxy): the person chooses to lose it.
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[UNAVAILABLE] * 20)
+        context.set_offline(False)
+        page.get_by_role("button", name="Sign out").click()
+        expect(warning).to_contain_text(experience[:60])
+        warning.get_by_role("button", name="Sign out and delete it").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+        expect(page.get_by_role("status")).to_have_text("You are signed out.")
+
+        assert_nothing_of(page.evaluate(EVERYTHING_READABLE), lees, [experience])
