@@ -105,7 +105,8 @@ def test_in_development_a_changed_file_gets_its_new_address_without_a_restart(tm
     assert fixed.current().files["a.css"].digest == sha(b"p { color: red }")
 
 
-# What every page links: the stylesheet and script, and the offline client's (journal/pwa/).
+# What every page links: the stylesheet and script, and the offline client's (journal/pwa/;
+# the writing form and the journal's pages load one more each, tests/pwa).
 PAGE_FILES = (
     "style.css",
     "app.js",

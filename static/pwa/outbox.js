@@ -151,6 +151,7 @@
     if (!token) {
       const fresh = await freshToken();
       if (fresh.signIn) return needsPerson(person, entry, { kind: "signin" });
+      if (!fresh.token) return later(person, entry, "no connection");
     }
     for (let attempt = 0; attempt < 2; attempt += 1) {
       let response;
@@ -217,7 +218,11 @@
       return { sent: 0, waiting: 0, locked: error instanceof SJ.vault.Locked };
     }
     let sent = 0;
+    // The browser knows it has no network at all (it cannot know the opposite for sure): no
+    // attempt now, the "online" event or the next round tries again.
+    const offline = self.navigator && navigator.onLine === false;
     for (const entry of entries) {
+      if (offline) break;
       if (only && entry.id !== only) continue;
       const retrySignIn = entry.state === "attention" && entry.problem && entry.problem.kind === "signin";
       if (entry.state === "attention" && !retrySignIn) continue;
@@ -228,7 +233,8 @@
     }
     const left = await list(person);
     const queued = left.filter((e) => e.state === "queued");
-    const next = queued.length ? Math.min(...queued.map((e) => e.nextTry)) : null;
+    const due = offline ? [Date.now() + LONGEST_DELAY] : queued.map((e) => e.nextTry);
+    const next = queued.length ? Math.min(...due) : null;
     return { sent, waiting: left.length, queued: queued.length, next };
   }
 

@@ -44,6 +44,15 @@
     document.querySelectorAll(".flash").forEach((flash) => flash.remove());
   }
 
+  // --- "Reflection saved." after a save through the outbox (writing.js) ----------------------
+  const saved = sessionStorage.getItem("sj-flash");
+  if (saved) {
+    sessionStorage.removeItem("sj-flash");
+    if (copySavedAt === undefined) {
+      document.getElementById("main")?.prepend(element("p", { class: "flash", role: "status" }, saved));
+    }
+  }
+
   // --- the service worker and new versions ------------------------------------------------
   let updating = false;
 
@@ -244,7 +253,8 @@
 
   async function startSending() {
     const token = document.querySelector('meta[name="csrf-token"]');
-    if (copySavedAt === undefined && token) SJ.outbox.setToken(token.content);
+    // A copy's token may have rotated since: then the server says "csrf" and a fresh one comes.
+    if (token) SJ.outbox.setToken(token.content);
     SJ.outbox.listen((event) => {
       if (event.person !== person) return;
       if (event.state === "attention" && event.problem.kind === "signin") askToSignIn();

@@ -135,13 +135,17 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
 
 @dataclass
 class Console:
+    """Errors a page logs, less the browser's line for each answer `Faults` made up (which
+    would be a real error: they are the point of the test)."""
+
     errors: list[str] = field(default_factory=list)
 
+    def log(self, message, page: Page) -> None:
+        if message.type == "error" and "(Scripted)" not in message.text:
+            self.errors.append(f"{message.text} ({message.location.get('url')} on {page.url})")
+
     def watch(self, page: Page) -> Page:
-        page.on(
-            "console",
-            lambda m: m.type == "error" and self.errors.append(f"{m.text} ({page.url})"),
-        )
+        page.on("console", lambda message: self.log(message, page))
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         return page
 
@@ -293,14 +297,20 @@ def shells(page: Page) -> list[str]:
     return sorted(name for name in caches_of(page) if name.startswith("sj-shell-"))
 
 
-def test_a_new_version_waits_for_reload_to_update_and_never_reloads_under_typing(
+def test_a_new_version_waits_for_reload_to_update_never_reloads_under_typing_and_keeps_the_queue(
     browser: Browser, server: Server, monkeypatch
 ):
+    queued = f"Queued {uuid.uuid4().hex[:8]}: waiting while the app updates."
     with phone(browser) as context:
         console = Console()
         page = console.watch(context.new_page())
         sign_in(page, server, "cara")
         ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[UNAVAILABLE] * 20)
+        write(page, queued)
+        expect(outbox_card(page, queued)).to_contain_text("Not yet synced")
+        (queued_id,) = entry_ids(page)
         page.goto(server.url + "/reflections/new")
         (old_shell,) = shells(page)
 
@@ -317,6 +327,7 @@ def test_a_new_version_waits_for_reload_to_update_and_never_reloads_under_typing
             expect(page.get_by_label("Experience")).to_have_value(
                 "Typing while a new version arrives."
             )
+            server.faults.scripted.clear()  # the server is back too
             with page.expect_navigation():
                 update.click()
 
@@ -324,6 +335,10 @@ def test_a_new_version_waits_for_reload_to_update_and_never_reloads_under_typing
             has_cache = "async (name) => (await caches.keys()).includes(name)"
             wait_for(page, has_cache, f"sj-shell-{version}")
             wait_for(page, f"async (name) => !await ({has_cache})(name)", old_shell)
+            expect(page.get_by_label("Experience")).to_have_value(
+                "Typing while a new version arrives."
+            )
+            assert on_server(server, "cara", queued_id)["experience"] == queued
         assert console.errors == []
 
 
@@ -489,3 +504,324 @@ def test_signing_out_with_something_unsent_warns_first_and_can_stay_signed_in(
         expect(page.get_by_role("status")).to_have_text("You are signed out.")
 
         assert_nothing_of(page.evaluate(EVERYTHING_READABLE), lees, [experience])
+
+
+# --- writing offline -------------------------------------------------------------------------
+
+JSON = "application/json"
+WRITABLE = (
+    "experience",
+    "insight",
+    "next_action",
+    "action_due",
+    "action_status",
+    "action_outcome",
+    "meeting_id",
+    "set_id",
+    "visibility",
+)
+
+
+def api(server: Server, person: str):
+    """A second device of the person's, over the JSON API (the Flask test client)."""
+    from tests.helpers import AuthActions
+
+    client = server.app.test_client()
+    assert AuthActions(client).login(f"{person}@example.org", demo.PASSWORD).status_code == 302
+    return client
+
+
+def on_server(server: Server, person: str, reflection_id: str, seconds: float = 30) -> dict:
+    """The reflection as the API gives it, once the server has it (within `seconds`)."""
+    client = api(server, person)
+    found: dict = {}
+
+    def arrived() -> bool:
+        answer = client.get(f"/api/v1/reflections/{reflection_id}")
+        found.update(answer.json if answer.status_code == 200 else {})
+        return answer.status_code == 200
+
+    wait_until(arrived, f"reflection {reflection_id} on the server", seconds)
+    return found
+
+
+def write(page: Page, experience: str, insight: str = "") -> None:
+    page.get_by_label("Experience").fill(experience)
+    if insight:
+        page.get_by_label("Insight").fill(insight)
+    page.get_by_role("button", name="Save reflection").click()
+
+
+def outbox_card(page: Page, text: str):
+    return page.locator("#pwa-outbox article", has_text=text[:60])
+
+
+def entry_ids(page: Page) -> list[str]:
+    return page.evaluate("async () => (await SJ.outbox.list(SJ.person)).map((e) => e.id)")
+
+
+def test_written_offline_kept_through_a_reload_offline_and_synced_when_online(
+    browser: Browser, server: Server
+):
+    experience = f"Offline {uuid.uuid4().hex[:8]}: wrote this in the car park after the set."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        for path in ("/reflections", "/reflections/new"):
+            page.goto(server.url + path)
+
+        context.set_offline(True)
+        page.goto(server.url + "/reflections/new")
+        write(page, experience, insight="Saying less let the others think.")
+
+        expect(page).to_have_url(server.url + "/reflections")
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Not yet synced")
+        (reflection_id,) = entry_ids(page)
+        page.reload()
+        expect(outbox_card(page, experience)).to_contain_text("Not yet synced")
+        assert page.evaluate("document.body.dataset.offlineCopy") is not None
+
+        context.set_offline(False)
+        saved = on_server(server, "cara", reflection_id)
+
+        assert saved["experience"] == experience
+        assert saved["insight"] == "Saying less let the others think."
+        assert saved["version"] == 1
+        expect(outbox_card(page, experience)).to_contain_text("Synced")
+        assert entry_ids(page) == []
+        assert console.errors == []
+
+
+def test_a_tab_closed_mid_sentence_keeps_what_was_typed(browser: Browser, server: Server):
+    words = f"Half a thought {uuid.uuid4().hex[:8]} about the way I interrupt when"
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        page.get_by_label("Experience").press_sequentially(words, delay=5)
+        wait_for(
+            page,
+            """async (words) => (await SJ.vault.list(SJ.person, "drafts"))
+                 .some((d) => d.fields.experience === words)""",
+            words,
+            "the draft on the device",
+        )
+        page.close()
+
+        again = context.new_page()
+        again.goto(server.url + "/reflections/new")
+
+        expect(again.get_by_label("Experience")).to_have_value(words)
+        expect(again.locator("#pwa-restored")).to_contain_text("Brought back")
+        again.goto(server.url + "/reflections")
+        expect(outbox_card(again, words)).to_contain_text("not sent until you save it")
+
+
+def json_answer(status: int, **body) -> Answer:
+    return Answer(status, json.dumps({"status": status, **body}), JSON)
+
+
+def puts_of(server: Server, reflection_id: str) -> list[int]:
+    """The statuses the app itself gave to PUTs of this reflection (scripted ones excluded)."""
+    path = f"/api/v1/reflections/{reflection_id}"
+    return [status for method, at, status in server.faults.reached if (method, at) == ("PUT", path)]
+
+
+def test_two_server_errors_then_success_saves_it_exactly_once(browser: Browser, server: Server):
+    experience = f"Retried {uuid.uuid4().hex[:8]}: the server was busy twice."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        broken = json_answer(500, error="Something went wrong on our side.")
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", broken, broken)
+        write(page, experience)
+
+        expect(page).to_have_url(server.url + "/reflections")
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Synced")
+        reflection_id = card.get_attribute("data-id")
+
+        saved = on_server(server, "lee", reflection_id)
+        assert saved["version"] == 1
+        assert puts_of(server, reflection_id) == [201]
+        assert server.faults.scripted == []  # both errors were answered
+
+
+def test_a_captive_portal_page_or_a_rotated_token_keeps_it_queued_until_it_is_saved(
+    browser: Browser, server: Server
+):
+    experience = f"Station wifi {uuid.uuid4().hex[:8]}: a login page answered instead."
+    portal = Answer(
+        200, "<html><h1>Welcome! Accept our terms to get online</h1></html>", "text/html"
+    )
+    rotated = json_answer(400, error="The form expired.", reason="csrf")
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[portal] * 20)
+        write(page, experience)
+
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Not yet synced")
+        expect(card).to_contain_text("did not come from Set Journal")
+        reflection_id = card.get_attribute("data-id")
+        assert puts_of(server, reflection_id) == []
+        # Out of the portal; the session's token has rotated meanwhile (a new sign-in).
+        server.faults.scripted.clear()
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", rotated)
+        me_before = server.faults.reached.count(("GET", "/api/v1/me", 200))
+        page.evaluate("dispatchEvent(new Event('online'))")
+        expect(card).to_contain_text("Synced: saved on the server")
+
+        assert on_server(server, "cal", reflection_id)["experience"] == experience
+        assert puts_of(server, reflection_id) == [201]
+        # The rotated token was replaced by a fresh one from the API, and the PUT sent again.
+        assert server.faults.reached.count(("GET", "/api/v1/me", 200)) > me_before
+
+
+def test_a_field_the_server_refuses_is_shown_on_the_form_with_the_text_kept(
+    browser: Browser, server: Server
+):
+    experience = f"Refused {uuid.uuid4().hex[:8]}: a date the server would not take."
+    message = "Choose a meeting of one of your sets."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        refused = json_answer(
+            422, error="Some of what was sent is not valid.", fields={"meeting_id": message}
+        )
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", refused)
+        write(page, experience)
+
+        expect(page.locator("#meeting_id-error")).to_have_text(message)
+        expect(page).to_have_url(server.url + "/reflections/new")
+        expect(page.get_by_label("Experience")).to_have_value(experience)
+        assert entry_ids(page) == []  # back in the form, as a draft
+        page.get_by_label("Meeting").select_option("")
+        page.get_by_role("button", name="Save reflection").click()
+
+        expect(page).to_have_url(re.compile(r"/reflections/[0-9a-f-]{36}$"))
+        expect(page.get_by_role("status")).to_have_text("Reflection saved.")
+        expect(page.get_by_text(experience)).to_be_visible()
+
+
+def test_a_conflicting_edit_from_a_second_device_keeps_both_versions_until_the_person_chooses(
+    browser: Browser, server: Server
+):
+    first = f"First words {uuid.uuid4().hex[:8]}."
+    on_the_phone = f"{first} Then, on the train, more on the phone."
+    on_the_laptop = f"{first} Meanwhile, on the laptop, something else."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = put_reflection(page, first, visibility="facilitator")
+        for path in (f"/reflections/{reflection_id}", f"/reflections/{reflection_id}/edit"):
+            page.goto(server.url + path)
+
+        context.set_offline(True)
+        page.goto(f"{server.url}/reflections/{reflection_id}/edit")
+        page.get_by_label("Experience").fill(on_the_phone)
+        page.get_by_role("button", name="Save reflection").click()
+        expect(outbox_card(page, on_the_phone)).to_contain_text("Not yet synced")
+        laptop = api(server, "cara")
+        laptop_body = laptop.get(f"/api/v1/reflections/{reflection_id}").json
+        changed = laptop.put(
+            f"/api/v1/reflections/{reflection_id}",
+            json={
+                **{k: laptop_body[k] for k in WRITABLE},
+                "experience": on_the_laptop,
+                "base_version": 1,
+            },
+            headers={"X-CSRFToken": laptop.get("/api/v1/me").json["csrf_token"]},
+        )
+        assert changed.status_code == 200
+        context.set_offline(False)
+
+        card = outbox_card(page, on_the_phone)
+        expect(card).to_contain_text("Needs your attention")
+        expect(card).to_contain_text("changed somewhere else too")
+        assert on_server(server, "cara", reflection_id)["experience"] == on_the_laptop
+        card.get_by_role("link", name="Compare the two versions").click()
+        comparison = page.locator("#pwa-conflict")
+        expect(comparison.locator(".pwa-version").nth(0)).to_contain_text(on_the_phone)
+        expect(comparison.locator(".pwa-version").nth(1)).to_contain_text(on_the_laptop)
+        expect(comparison.locator(".pwa-version").nth(1)).to_contain_text("version 2")
+
+        comparison.get_by_role("button", name="Merge by hand").click()
+        merged = f"{on_the_laptop} And from the phone: more on the train."
+        page.get_by_label("Experience, merged").fill(merged)
+        page.get_by_role("button", name="Save the merged version").click()
+
+        expect(outbox_card(page, merged)).to_contain_text("Synced")
+        saved = on_server(server, "cara", reflection_id)
+        assert (saved["experience"], saved["version"]) == (merged, 3)
+
+
+def end_sessions(server: Server, person: str) -> None:
+    """Signed out elsewhere (another device's "Sign out", a password change)."""
+    from sqlalchemy import select
+
+    from journal.auth import accounts
+    from journal.models import User
+
+    with server.app.app_context():
+        user = db.session.scalars(select(User).filter_by(email=f"{person}@example.org")).one()
+        accounts.end_all_sessions(user)
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_session_ended_offline_keeps_the_queue_sealed_from_others_and_sends_it_after_sign_in(
+    browser: Browser, server: Server
+):
+    experience = f"Session ended {uuid.uuid4().hex[:8]}: written on the way home."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        lees = storage_of(page)
+        page.goto(server.url + "/reflections/new")
+        context.set_offline(True)
+        write(page, experience)
+        expect(outbox_card(page, experience)).to_contain_text("Not yet synced")
+        (reflection_id,) = entry_ids(page)
+        end_sessions(server, "lee")
+
+        context.set_offline(False)
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Needs your attention")
+        expect(page.locator("#pwa-sign-in")).to_contain_text("Your session has ended")
+
+        # Someone else signs in on this phone meanwhile: Lee's words stay sealed, key gone.
+        page.locator("#pwa-sign-in").get_by_role("link", name="Sign in").click()
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        found = page.evaluate(EVERYTHING_READABLE)
+        # Only the sealed database and the count of what waits in it (outbox.js) keep Lee's
+        # opaque name, without a word of Lee's or a key to open it.
+        named = ("databases", "cookies")
+        assert_nothing_of({k: v for k, v in found.items() if k not in named}, lees, [experience])
+        assert_nothing_of({k: found[k] for k in named}, "no key", [experience])
+        sealed = found["databases"][f"sj-person-{lees}"]
+        assert json.loads(sealed["key"]) == [] and experience not in json.dumps(sealed)
+        assert json.loads(sealed["outbox"]) != []
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+
+        sign_in(page, server, "lee")
+        saved = on_server(server, "lee", reflection_id)
+
+        assert saved["experience"] == experience
+        page.goto(server.url + "/reflections")
+        expect(page.locator("#pwa-outbox")).to_have_count(0)

@@ -256,3 +256,46 @@ def test_personal_pages_are_not_stored_by_any_http_cache(app, cara, path):
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
     assert csrf_token_of(response.text)
+
+
+# What the offline client reads from the pages -----------------------------------------------
+
+
+def test_the_edit_form_carries_the_action_fields_an_offline_put_must_send(app, make, cara):
+    from journal.models import ActionStatus
+
+    reflection = make.reflection(
+        cara, action_status=ActionStatus.CARRIED.value, action_outcome="Tried it; it helped."
+    )
+    page = signed_in(app, cara).get(f"/reflections/{reflection.id}/edit").text
+
+    form = re.search(r'<form method="post" novalidate class="reflection"([^>]*)>', page)
+
+    assert form is not None
+    assert 'data-action-status="carried"' in form[1]
+    assert 'data-action-outcome="Tried it; it helped."' in form[1]
+
+
+def test_the_offline_page_explains_a_form_that_could_not_be_sent_too(client):
+    page = client.get("/offline").text
+
+    assert 'class="not-visited"' in page and 'class="not-sent"' in page
+
+
+@pytest.mark.parametrize(
+    ("path", "script"),
+    [
+        ("/reflections/new", "writing"),
+        ("/reflections/{id}/edit", "writing"),
+        ("/reflections", "journal"),
+        ("/reflections/{id}", "journal"),
+        ("/actions", None),
+    ],
+)
+def test_the_writing_and_journal_scripts_load_only_where_they_act(app, make, cara, path, script):
+    reflection = make.reflection(cara)
+    page = signed_in(app, cara).get(path.format(id=reflection.id)).text
+
+    loaded = set(re.findall(r'<script src="/static/pwa/(\w+)\.[0-9a-f]{10}\.js"', page))
+
+    assert loaded == {"store", "outbox", "page"} | ({script} if script else set())
