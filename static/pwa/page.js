@@ -36,21 +36,25 @@
   // --- a copy kept on this phone ---------------------------------------------------------
   if (copySavedAt !== undefined) {
     const when = new Date(copySavedAt);
-    const saved = isNaN(when)
+    const from = isNaN(when)
       ? ""
       : ` from ${when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}`;
-    notice("pwa-offline-copy", `You are offline: this is the copy of this page saved on this phone${saved}.`);
+    notice("pwa-offline-copy", `You are offline: this is the copy of this page saved on this phone${from}.`);
     // "Reflection saved." and the like were true when the page was saved, not now.
     document.querySelectorAll(".flash").forEach((flash) => flash.remove());
   }
 
   // --- "Reflection saved." after a save through the outbox (writing.js) ----------------------
-  const saved = sessionStorage.getItem("sj-flash");
-  if (saved) {
-    sessionStorage.removeItem("sj-flash");
-    if (copySavedAt === undefined) {
-      document.getElementById("main")?.prepend(element("p", { class: "flash", role: "status" }, saved));
+  try {
+    const saved = sessionStorage.getItem("sj-flash");
+    if (saved) {
+      sessionStorage.removeItem("sj-flash");
+      if (copySavedAt === undefined) {
+        document.getElementById("main")?.prepend(element("p", { class: "flash", role: "status" }, saved));
+      }
     }
+  } catch (error) {
+    // Storage switched off: the page is the same without the message.
   }
 
   // --- the service worker and new versions ------------------------------------------------
@@ -273,7 +277,10 @@
       if (!(await SJ.vault.has(person)) && copySavedAt === undefined) await fetchKey();
       if (navigator.storage && navigator.storage.persist) {
         // Only a request: a browser may still wipe the site's storage (outbox.js notices).
-        navigator.storage.persisted().then((kept) => kept || navigator.storage.persist());
+        navigator.storage
+          .persisted()
+          .then((kept) => kept || navigator.storage.persist())
+          .catch(() => {});
       }
       if ("serviceWorker" in navigator && copySavedAt === undefined) warm();
       if (await SJ.vault.has(person)) startSending().catch(() => {});

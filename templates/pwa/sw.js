@@ -17,6 +17,7 @@ const OFFLINE_URL = {{ offline_url|tojson }};
 // Whose page an answer is (an opaque name), or SIGNED_OUT: journal/pwa/views.py.
 const STORAGE_HEADER = {{ storage_header|tojson }};
 const SIGNED_OUT = {{ signed_out|tojson }};
+const PAGES_KEPT = 100; // per person
 
 // IndexedDB and sealing (store.js) and the outbox (outbox.js), shared with the pages.
 importScripts(...{{ scripts|tojson }});
@@ -88,7 +89,8 @@ async function navigate(event) {
 // signed in (signed out, session ended): the next person finds none of them.
 async function remember(url, response) {
   const person = response.headers.get(STORAGE_HEADER);
-  if (!person) return; // a redirect or not a page of ours
+  // A redirect (or an answer that followed one) is not a page to open offline.
+  if (!person || response.redirected) return;
   if (person === SIGNED_OUT) {
     await SJ.device.signedOut();
     return;
@@ -97,6 +99,10 @@ async function remember(url, response) {
   if (response.status !== 200 || response.type !== "basic") return;
   const cache = await caches.open(SJ.device.pagesOf(person));
   await cache.put(withoutFragment(url), response);
+  // The most recent pages are enough offline. Keys come oldest first: put() replaces an entry
+  // by removing it and adding the new one at the end.
+  const kept = await cache.keys();
+  for (const old of kept.slice(0, Math.max(0, kept.length - PAGES_KEPT))) await cache.delete(old);
 }
 
 async function lastGoodCopy(url) {
@@ -148,7 +154,9 @@ async function warm(paths) {
   for (const path of paths) {
     const url = new URL(path, self.location.origin).href;
     if (await cache.match(url, { ignoreVary: true })) continue;
-    const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
+    const response = await fetch(url, { credentials: "same-origin", redirect: "manual" }).catch(
+      () => null,
+    );
     if (response && response.headers.get(STORAGE_HEADER) === person) {
       await remember(url, response);
     }

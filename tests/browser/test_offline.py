@@ -825,3 +825,115 @@ def test_a_session_ended_offline_keeps_the_queue_sealed_from_others_and_sends_it
         assert saved["experience"] == experience
         page.goto(server.url + "/reflections")
         expect(page.locator("#pwa-outbox")).to_have_count(0)
+
+
+def test_what_waits_for_days_or_was_wiped_by_the_browser_is_said_not_hidden(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        context.set_offline(True)
+        queue_offline(page, "Written on a ferry with no signal for days.")
+        page.evaluate(
+            """async () => {
+              const [entry] = await SJ.outbox.list(SJ.person);
+              entry.queuedAt = Date.now() - 3 * 24 * 60 * 60 * 1000;
+              await SJ.outbox.save(SJ.person, entry);
+            }"""
+        )
+        page.reload()
+        expect(page.locator("#pwa-waiting")).to_contain_text("has waited on this phone since")
+
+        # The browser clears the site's storage (as Safari does after 7 days without a visit).
+        page.evaluate(
+            """async () => {
+              for (const {name} of await indexedDB.databases()) {
+                await new Promise((done) => {
+                  const request = indexedDB.deleteDatabase(name);
+                  request.onsuccess = request.onerror = request.onblocked = done;
+                });
+              }
+            }"""
+        )
+        context.set_offline(False)
+        page.goto(server.url + "/reflections")
+
+        expect(page.locator("#pwa-wiped")).to_contain_text(
+            "deleted a reflection saved here that had not reached the server"
+        )
+        page.reload()
+        expect(page.locator("#pwa-wiped")).to_have_count(0)  # said once
+
+
+def test_every_state_reads_in_words_and_passes_axe_with_44px_targets(
+    browser: Browser, server: Server
+):
+    from tests.browser.test_phone import AXE, AXE_JS, SMALL_TARGETS_JS, TARGET_PX
+
+    context = browser.new_context(**PHONE, bypass_csp=True)  # for axe-core
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = context.new_page()
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        reflection_id = put_reflection(page, "On the server: version one.")
+        for path in ("/reflections", f"/reflections/{reflection_id}"):
+            page.goto(server.url + path)
+        context.set_offline(True)
+        page.evaluate(
+            """async (id) => {
+              const body = (experience, base_version) => ({experience, insight: "",
+                next_action: "", action_due: null, action_status: "open", action_outcome: "",
+                meeting_id: null, set_id: null, visibility: "private", base_version});
+              const about = {label: "Not linked to a meeting", isNew: true,
+                             path: "/reflections/new"};
+              const put = (entry) => SJ.outbox.save(SJ.person, {attempts: 0, nextTry: 0,
+                queuedAt: Date.now(), lastError: null, problem: null, state: "queued",
+                about, ...entry});
+              const server = {id, version: 2, updated_at: new Date().toISOString(),
+                experience: "Changed on the laptop.", insight: "", next_action: ""};
+              await put({id: crypto.randomUUID(), body: body("Waiting for a signal.", null)});
+              await put({id: crypto.randomUUID(), body: body("Session ended.", null),
+                         state: "attention", problem: {kind: "signin"}});
+              await put({id: crypto.randomUUID(), body: body("Refused field.", null),
+                         state: "attention", problem: {kind: "invalid", error: "Not valid.",
+                         fields: {meeting_id: "Choose a meeting of one of your sets."}}});
+              await put({id: crypto.randomUUID(), body: body("Deleted elsewhere.", 1),
+                         state: "attention", problem: {kind: "conflict", current: null}});
+              await put({id, body: body("Changed on the phone.", 1), state: "attention",
+                         problem: {kind: "conflict", current: server},
+                         about: {...about, isNew: false}});
+              await SJ.vault.write(SJ.person, "drafts", "d", {id: "d", isNew: true,
+                fields: {experience: "Half written."}, savedAt: Date.now()});
+            }""",
+            reflection_id,
+        )
+        expected = {
+            "Waiting for a signal.": "Not yet synced: saved on this phone",
+            "Session ended.": "Needs your attention: your session has ended. Sign in again",
+            "Refused field.": "Needs your attention: the server could not accept it: Choose",
+            "Deleted elsewhere.": "Needs your attention: it was deleted somewhere else.",
+            "Changed on the phone.": "Needs your attention: it was changed somewhere else too.",
+            "Half written.": "A draft on this phone",
+        }
+
+        page.goto(server.url + "/reflections")
+        for words, state in expected.items():
+            expect(outbox_card(page, words)).to_contain_text(state)
+        checks = {}
+        views = [("journal", "/reflections"), ("conflict", f"/reflections/{reflection_id}")]
+        for name, path in views:
+            page.goto(server.url + path)
+            page.locator("#pwa-outbox").wait_for()
+            if name == "conflict":
+                page.get_by_role("button", name="Merge by hand").click()
+                merged = page.get_by_label("Experience, merged")
+                expect(merged).to_have_value("Changed on the phone.")
+            page.add_script_tag(path=str(AXE))
+            checks[name] = (page.evaluate(AXE_JS), page.evaluate(SMALL_TARGETS_JS, [TARGET_PX]))
+
+        assert checks == {"journal": ([], []), "conflict": ([], [])}
+    finally:
+        context.close()

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from journal import assets
+from journal.extensions import db
 from journal.pwa import icons, views
 from tests.helpers import AuthActions, csrf_token_of
 from tests.test_security import assert_browser_wall
@@ -235,13 +236,18 @@ def test_the_storage_name_and_key_stay_the_same_after_signing_out_and_in_again(a
     assert after == before  # a queue written before the session ended is found again
 
 
-def test_the_storage_name_and_key_depend_on_the_secret_key(app, cara, tmp_path):
+def test_the_storage_name_and_key_depend_on_the_secret_key(app, cara):
     from tests.helpers import make_app
 
     other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="another-secret")
     ours = signed_in(app, cara).get("/pwa/storage").json
 
-    theirs = signed_in(other, cara).get("/pwa/storage").json
+    try:
+        theirs = signed_in(other, cara).get("/pwa/storage").json
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()  # its connections closed now, not when collected
 
     assert theirs["storage"] != ours["storage"] and theirs["key"] != ours["key"]
 
