@@ -8,7 +8,7 @@ list of files to precache at their hashed addresses and a version derived from t
 
 import hashlib
 
-from flask import Blueprint, Response, jsonify, render_template, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ..assets import asset, manifest
@@ -66,8 +66,15 @@ def web_manifest():
     return response
 
 
+def _render(template: str, **context) -> str:
+    """A template rendered without the app's context processors, which would load the
+    signed-in user (a query) for answers that name nobody: the worker, fetched on every
+    navigation, and the offline page."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
 def _offline_page() -> str:
-    return render_template("pwa/offline.html")
+    return _render("pwa/offline.html")
 
 
 @bp.get("/offline")
@@ -93,7 +100,7 @@ def shell() -> tuple[list[str], str]:
 @bp.get("/sw.js")
 def service_worker():
     urls, version = shell()
-    body = render_template(
+    body = _render(
         "pwa/sw.js",
         version=version,
         shell=urls,
@@ -141,7 +148,8 @@ def storage_name():
 def name_the_storage(response: Response) -> Response:
     """Every HTML answer says whose it is, so the service worker files it under that person
     and drops every page it holds when the answer is for nobody signed in."""
-    if response.mimetype == "text/html":
+    # The offline page names nobody: nobody's page, and no query to load the signed-in user.
+    if response.mimetype == "text/html" and request.endpoint != "pwa.offline":
         person = storage.storage_id(current_user) if current_user.is_authenticated else None
         response.headers[STORAGE_HEADER] = person or SIGNED_OUT
     return response

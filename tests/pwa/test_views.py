@@ -305,3 +305,18 @@ def test_the_writing_and_journal_scripts_load_only_where_they_act(app, make, car
     loaded = set(re.findall(r'<script src="/static/pwa/(\w+)\.[0-9a-f]{10}\.js"', page))
 
     assert loaded == {"store", "outbox", "page"} | ({script} if script else set())
+
+
+@pytest.mark.parametrize(
+    ("path", "statements"),
+    [("/sw.js", 0), ("/manifest.webmanifest", 0), ("/offline", 0), ("/pwa/storage", 1)],
+)
+def test_what_the_worker_and_the_browser_fetch_costs_at_most_the_signed_in_user(
+    app, cara, count_queries, path, statements
+):
+    client = signed_in(app, cara)
+
+    with count_queries() as counted:
+        assert client.get(path).status_code == 200
+
+    assert len(counted) == statements  # the signed-in user, with their memberships, at most
