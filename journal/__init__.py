@@ -36,11 +36,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["password_limiter"] = limiter
     login_manager.init_app(app)
 
-    from . import assets, cli, compression, errors, http, security, templating
+    from . import assets, cli, compression, errors, http, jobs, security, templating
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.throttle import limit_password_guesses
     from .auth.views import bp as auth_bp
+    from .calendar.views import bp as calendar_bp
+    from .evidence.portfolio_views import bp as portfolio_bp
     from .pwa.views import bp as pwa_bp
     from .reflections.views import bp as reflections_bp
     from .sets.views import bp as sets_bp
@@ -53,11 +55,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     app.register_blueprint(auth_bp)
     limit_password_guesses(app, limiter)
     app.register_blueprint(reflections_bp)
     app.register_blueprint(sets_bp)
+    app.register_blueprint(portfolio_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(pwa_bp)
     return app

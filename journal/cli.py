@@ -11,6 +11,7 @@ from sqlalchemy import inspect, select
 
 from . import demo, seed
 from .auth import accounts
+from .evidence import frameworks
 from .extensions import db
 from .models import InvitationRole, LearningSet, User
 
@@ -166,8 +167,48 @@ def seed_command(wanted: int, quiet: bool) -> None:
     click.echo(f"Seeded people sign in with the password {seed.PASSWORD}.")
 
 
+@click.group("framework")
+def framework_group() -> None:
+    """Qualification frameworks: units and assessment criteria."""
+
+
+@framework_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(frameworks.FORMATS),
+    help="json or csv; by default the file's extension says.",
+)
+@with_appcontext
+@_migrated
+def framework_import_command(file: str, kind: str | None) -> None:
+    """Load a framework from a JSON or CSV file, or update the one with the same code.
+
+    Every problem in the file is listed with its line and field, and nothing is loaded until
+    there are none. README.md describes both formats.
+    """
+    kind = kind or frameworks.format_of(file)
+    if kind is None:
+        raise click.ClickException("Say --format json or --format csv: the file's name does not.")
+    with open(file, "rb") as opened:
+        content = opened.read()
+    try:
+        report = frameworks.import_framework(frameworks.read_framework(content, kind))
+    except frameworks.FrameworkError as error:
+        db.session.rollback()
+        count = len(error.problems)
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(
+            f"{file} was not imported; {count} problem{'s' if count != 1 else ''}:\n{lines}"
+        ) from None
+    db.session.commit()
+    click.echo(report.summary())
+
+
 def init_app(app: Flask) -> None:
     commands = (
+        framework_group,
         demo_command,
         create_admin_command,
         create_set_command,

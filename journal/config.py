@@ -36,6 +36,12 @@ DEFAULTS = {
     "DEVICE_COOKIE_DURATION": timedelta(days=180),
     "INVITATION_LIFETIME": timedelta(days=7),
     "PAGE_SIZE": 20,
+    # A framework file uploaded on /admin/frameworks (the largest real one is a few dozen KB).
+    "FRAMEWORK_FILE_LIMIT": 256 * 1024,
+    # Portfolio exports are deleted this long after they were asked for (journal/evidence/).
+    "EXPORT_LIFETIME": timedelta(hours=24),
+    # The RQ queue background jobs go to when REDIS_URL is set (journal/jobs.py).
+    "JOBS_QUEUE": "set-journal",
     "TIMEZONE": "Europe/London",
     # development: a generated secret key and cookies without the Secure flag (plain http).
     "DEVELOPMENT": False,

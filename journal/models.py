@@ -12,12 +12,13 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .extensions import db
 
@@ -103,6 +104,11 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.set_id"
     )
+    # Deleted with the account by the ORM too: SQLite enforces no foreign keys here, and a
+    # feed left behind would open the calendar of whoever is given the same id next.
+    calendar_feed: Mapped["CalendarFeed | None"] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     def get_id(self) -> str:
         return self.session_token
@@ -163,6 +169,9 @@ class Meeting(db.Model):
     # Cancelled, not deleted: reflections written for it keep their link, the set's history
     # keeps the date, and it no longer counts as the last or next meeting.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was last changed or cancelled (None: never since it was scheduled), set by every
+    # ORM update: calendar feeds give it as LAST-MODIFIED, so a phone takes the new time.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=lambda: utcnow())
 
     learning_set: Mapped[LearningSet] = relationship(back_populates="meetings")
 
@@ -178,6 +187,8 @@ class Reflection(db.Model):
         Index("ix_reflections_meeting_id_updated_at", "meeting_id", "updated_at"),
         Index("ix_reflections_set_id_updated_at", "set_id", "updated_at"),
         Index("ix_reflections_updated_at", "updated_at"),
+        # A meeting's page lists the actions carried to it (and deleting a meeting nulls them).
+        Index("ix_reflections_carried_to_meeting_id", "carried_to_meeting_id"),
     )
 
     # Chosen by the client, so an offline draft has its final id before the server sees it.
@@ -194,12 +205,19 @@ class Reflection(db.Model):
     action_status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN.value)
     action_outcome: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.FACILITATOR.value)
+    # Where a carried action is followed up: the set's next meeting when it was carried (None
+    # when none was scheduled, or once it is no longer carried). Filled by the server
+    # (reflections.saving), never written by a client.
+    carried_to_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     author: Mapped[User] = relationship()
-    meeting: Mapped[Meeting | None] = relationship()
+    meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
+    carried_to: Mapped[Meeting | None] = relationship(foreign_keys=[carried_to_meeting_id])
     learning_set: Mapped[LearningSet | None] = relationship()
 
     # Optimistic locking: every UPDATE says "WHERE version = what I read" and bumps it by one,
@@ -330,6 +348,57 @@ class ClaimCriterion(db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
+class ExportFormat(StrEnum):
+    PDF = "pdf"
+    ZIP = "zip"
+
+
+class ExportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PortfolioExport(db.Model):
+    """A candidate's portfolio as a PDF or ZIP, made by a background job (journal/jobs.py).
+
+    The file is kept in the database, not on an app server's disk, so any server (and the
+    worker) can write and serve it; exports are deleted a day after they were asked for
+    (EXPORT_LIFETIME), so the table holds only recent files, a few MB each.
+    """
+
+    __tablename__ = "portfolio_exports"
+    __table_args__ = (
+        CheckConstraint(_check_in("format", ExportFormat), name="format"),
+        CheckConstraint(_check_in("status", ExportStatus), name="status"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        Index("ix_portfolio_exports_enrolment_id_created_at", "enrolment_id", "created_at"),
+        Index("ix_portfolio_exports_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    format: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=ExportStatus.QUEUED.value)
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None]
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Deferred: the progress page polls the row and must not load the file each time.
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    enrolment: Mapped[Enrolment] = relationship()
+    requested_by: Mapped[User] = relationship()
+
+
 class AuditEvent(db.Model):
     """Append-only: who did what to which reflection, claim or membership, and when."""
 
@@ -372,3 +441,20 @@ class Invitation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     learning_set: Mapped[LearningSet | None] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar address (journal/calendar/). Like an invitation's, only a
+    hash of its secret is kept, so a leaked database opens no calendar; the address itself is
+    shown once, when it is made."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # When this address was made (renewing makes a new one).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    user: Mapped[User] = relationship(back_populates="calendar_feed")

@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
 a client, a CLI runner, an `auth` helper, factories and a SQL statement counter."""
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,11 @@ from journal.models import User
 from .factories import PASSWORD, Factory
 from .helpers import DATABASES, TEST_DATABASE_URL, AuthActions, database_url, make_app
 
-# PostgreSQL's plans are checked on PostgreSQL only: without it, those tests do not exist.
+# PostgreSQL's plans are checked on PostgreSQL only: without it, those tests do not exist. The
+# same for the export worker's tests without Redis (.ci/run sets TEST_REDIS_URL).
 collect_ignore = [] if TEST_DATABASE_URL else ["policy/test_plans.py"]
+if not os.environ.get("TEST_REDIS_URL"):
+    collect_ignore.append("evidence/test_export_worker.py")
 
 _postgres_tables_ready = False
 

@@ -49,7 +49,7 @@ def postgres_database(suffix: str) -> str:
 
 # What each demo role opens, for the benchmark and the plan tests: (who, address), where
 # {mine} is cara's newest reflection, {shared} her newest one that fran may read, {glasgow} the
-# set Glasgow 3 and {meeting} its last meeting held.
+# set Glasgow 3, {meeting} its last meeting held and {portfolio} cara's enrolment.
 DEMO_PAGES = [
     ("cara", "/"),
     ("cara", "/reflections"),
@@ -65,6 +65,9 @@ DEMO_PAGES = [
     ("cara", "/sets"),
     ("cara", "/sets/{glasgow}"),
     ("cara", "/meetings/{meeting}"),
+    ("cara", "/portfolios"),
+    ("cara", "/portfolios/{portfolio}/coverage"),
+    ("cara", "/portfolios/{portfolio}/exports"),
     ("fran", "/"),
     ("fran", "/shared"),
     ("fran", "/shared?set_id={glasgow}"),
@@ -76,6 +79,10 @@ DEMO_PAGES = [
     ("fran", "/meetings/{meeting}/edit"),
     ("fran", "/sets/{glasgow}/meetings/new"),
     ("ada", "/"),
+    ("ada", "/portfolios"),
+    ("ada", "/portfolios/{portfolio}/coverage"),
+    ("ada", "/portfolios/{portfolio}/exports"),
+    ("admin", "/admin/frameworks"),
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
@@ -85,7 +92,7 @@ DEMO_PAGES = [
 def demo_page_ids() -> dict[str, str]:
     """What DEMO_PAGES' addresses name, read from the database of the current app."""
     from journal.extensions import db
-    from journal.models import LearningSet, Meeting, User, utcnow
+    from journal.models import Enrolment, LearningSet, Meeting, User, utcnow
 
     cara = db.session.scalar(select(User.id).where(User.email == "cara@example.org"))
     mine = select(Reflection.id).where(Reflection.author_id == cara)
@@ -94,7 +101,9 @@ def demo_page_ids() -> dict[str, str]:
     glasgow = db.session.scalar(select(LearningSet.id).where(LearningSet.name == "Glasgow 3"))
     held = select(Meeting.id).where(Meeting.set_id == glasgow, Meeting.starts_at <= utcnow())
     meeting = db.session.scalar(held.order_by(Meeting.starts_at.desc()).limit(1))
+    portfolio = db.session.scalar(select(Enrolment.id).where(Enrolment.candidate_id == cara))
     return {
+        "portfolio": str(portfolio),
         "mine": str(db.session.scalar(mine.order_by(*newest).limit(1))),
         "shared": str(db.session.scalar(shared.order_by(*newest).limit(1))),
         "glasgow": str(glasgow),

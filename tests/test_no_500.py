@@ -212,10 +212,11 @@ FIELDS = ["email", "password", "remember", "name", "confirm", "current_password"
 
 
 def _paths(app: Flask, value: str) -> list[tuple[str, str, str]]:
-    """(method, path, endpoint) of every auth and admin route, each address variable `value`."""
+    """(method, path, endpoint) of every auth, admin and calendar route, each address variable
+    `value`."""
     found = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in ("auth", "admin"):
+        if rule.endpoint.split(".")[0] not in ("auth", "admin", "calendar"):
             continue
         path = re.sub(r"<[^>]+>", value, rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -304,6 +304,7 @@ FORMS = [
         302,
     ),
     ("cancel a meeting", "fran", "/meetings/{meeting}/cancel", {}, 302),
+    ("turn the calendar feed on", "cara", "/calendar/feed", {}, 200),
     (
         "change password",
         "cara",

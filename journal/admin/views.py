@@ -9,10 +9,21 @@ from wtforms import SelectChoice
 
 from ..auth import accounts
 from ..errors import csrf_error, error_response
+from ..evidence.frameworks import FrameworkError, format_of, import_framework, read_framework
 from ..extensions import db, login_manager
 from ..http import contains, number_arg, paginate, search_arg
-from ..models import Enrolment, Invitation, LearningSet, Membership, User, utcnow
-from .forms import InvitationForm
+from ..models import (
+    Criterion,
+    Enrolment,
+    Framework,
+    Invitation,
+    LearningSet,
+    Membership,
+    Unit,
+    User,
+    utcnow,
+)
+from .forms import FrameworkUploadForm, InvitationForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -138,6 +149,45 @@ def _invitations_page(form: InvitationForm, link: str | None = None, problem: st
         q=q,
         now=utcnow(),
     )
+
+
+@bp.route("/frameworks", methods=["GET", "POST"])
+def frameworks():
+    """The frameworks, and a form to upload one (new, or a changed file of one already here)."""
+    form = FrameworkUploadForm()
+    problems, status = [], 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            data = read_framework(form.file.content, format_of(form.file.data.filename))
+            report = import_framework(data, current_user)
+        except FrameworkError as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            flash(report.summary())
+            return redirect(url_for("admin.frameworks"))
+    page = paginate(select(Framework).order_by(Framework.code, Framework.id))
+    return render_template(
+        "admin/frameworks.html",
+        form=form,
+        problems=problems,
+        page=page,
+        sizes=_framework_sizes(page.items),
+    ), status
+
+
+def _framework_sizes(frameworks: list[Framework]) -> dict[int, tuple[int, int]]:
+    """Each framework's number of units and of criteria, in one query."""
+    if not frameworks:
+        return {}
+    counted = db.session.execute(
+        select(Unit.framework_id, func.count(distinct(Unit.id)), func.count(Criterion.id))
+        .outerjoin(Criterion, Criterion.unit_id == Unit.id)
+        .where(Unit.framework_id.in_([framework.id for framework in frameworks]))
+        .group_by(Unit.framework_id)
+    )
+    return {framework_id: (units, criteria) for framework_id, units, criteria in counted}
 
 
 @bp.errorhandler(CSRFError)

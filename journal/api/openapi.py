@@ -31,11 +31,27 @@ SCHEMAS: dict[str, Any] = {
     "Reflection": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["id", "author_id", *REFLECTION_FIELDS, "version", "created_at", "updated_at"],
+        "required": [
+            "id",
+            "author_id",
+            *REFLECTION_FIELDS,
+            "carried_to_meeting_id",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
         "properties": {
             "id": {"type": "string", "format": "uuid"},
             "author_id": {"type": "integer"},
             **REFLECTION_FIELDS,
+            "carried_to_meeting_id": {
+                "type": ["integer", "null"],
+                "readOnly": True,
+                "description": "Read only, filled in by the server: while action_status is"
+                " `carried`, the meeting of the reflection's set where the action is followed"
+                " up (the next one when it was carried; null when none was scheduled). Not part"
+                " of a PUT body.",
+            },
             "version": {"type": "integer", "minimum": 1},
             "created_at": MOMENT,
             "updated_at": MOMENT,

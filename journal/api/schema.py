@@ -34,6 +34,8 @@ def dump(reflection: Reflection) -> dict[str, Any]:
         "meeting_id": reflection.meeting_id,
         "set_id": reflection.set_id,
         "visibility": reflection.visibility,
+        # Filled in by the server when the action is carried; not part of a PUT body.
+        "carried_to_meeting_id": reflection.carried_to_meeting_id,
         "version": reflection.version,
         "created_at": reflection.created_at.isoformat(),
         "updated_at": reflection.updated_at.isoformat(),

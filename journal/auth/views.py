@@ -17,6 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from ..calendar import feeds
 from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
@@ -107,7 +108,8 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Who I am, my sets, and changing my password (which signs out every other device)."""
+    """Who I am, my sets, my calendar feed (journal/calendar/), and changing my password
+    (which signs out every other device)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         problem = accounts.change_password(
@@ -127,7 +129,10 @@ def account():
         field.errors = [problem]
     status = 400 if request.method == "POST" else 200
     memberships = memberships_of(current_user)
-    return render_template("auth/account.html", form=form, memberships=memberships), status
+    calendar_feed = feeds.feed_of(current_user)
+    return render_template(
+        "auth/account.html", form=form, memberships=memberships, calendar_feed=calendar_feed
+    ), status
 
 
 def _sign_in_again(user: User) -> None:

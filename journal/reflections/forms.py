@@ -62,7 +62,11 @@ class ReflectionForm(Form):
 
 
 class ActionForm(Form):
-    action_status = SelectField("Status", choices=STATUS_CHOICES)
+    action_status = SelectField(
+        "Status",
+        choices=STATUS_CHOICES,
+        description="Carried forward: followed up at your set's next meeting.",
+    )
     action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])
     # As on the writing form: a change synced from another device meanwhile is a conflict.
     base_version = HiddenField()

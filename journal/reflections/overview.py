@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, case, exists, literal, select, union_all
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
@@ -36,6 +36,10 @@ class SetDigest:
     # Candidates with nothing shared with the viewer since the last meeting (facilitators only).
     silent: list[User] = field(default_factory=list)
     reflected_on_last: bool = True
+    # The report-back round (candidates only): their actions due for review now that the set
+    # has met again, and whether there are more than those shown.
+    to_review: list[Reflection] = field(default_factory=list)
+    more_to_review: bool = False
 
     @property
     def since(self) -> datetime | None:
@@ -58,7 +62,7 @@ def shared_since(user: User, set_id: int, since: datetime | None) -> Select[tupl
     return with_people(query).order_by(Reflection.updated_at.desc(), Reflection.id)
 
 
-def digests(user: User, size: int) -> list[SetDigest]:
+def digests(user: User, size: int, review_size: int = 5) -> list[SetDigest]:
     """Each of the user's sets, with up to `size` reflections shared since its last meeting.
 
     A fixed number of queries however many sets: each step asks about all of them at once.
@@ -73,6 +77,8 @@ def digests(user: User, size: int) -> list[SetDigest]:
     silent = _silent_candidates(user, {s: times[s].since for s in facilitated})
     last_meetings = [times[m.set_id].last for m in memberships if m.role == SetRole.CANDIDATE]
     reflected_on = _reflected_on(user, [m.id for m in last_meetings if m is not None])
+    candidate_of = [m.set_id for m in memberships if m.role == SetRole.CANDIDATE]
+    to_review = _to_review(user, {s: times[s] for s in candidate_of}, review_size + 1)
     result = []
     for membership in memberships:
         digest = SetDigest(membership.learning_set, membership.role, times[membership.set_id])
@@ -85,6 +91,8 @@ def digests(user: User, size: int) -> list[SetDigest]:
         digest.silent = silent.get(membership.set_id, [])
         if membership.role == SetRole.CANDIDATE and digest.times.last is not None:
             digest.reflected_on_last = digest.times.last.id in reflected_on
+        due = to_review.get(membership.set_id, [])
+        digest.to_review, digest.more_to_review = due[:review_size], len(due) > review_size
         result.append(digest)
     return result
 
@@ -152,6 +160,62 @@ def _silent_candidates(user: User, since: dict[int, datetime | None]) -> dict[in
     return silent
 
 
+def _to_review(
+    user: User, times: dict[int, MeetingTimes], size: int
+) -> dict[int, list[Reflection]]:
+    """For each set (where `user` is a candidate), up to `size` of their actions to report on
+    now that the set has met: those committed at the meeting before its last one and still
+    open, and those carried forward to its last one. Nothing before the last meeting has
+    started, and nothing once reviewed (done, dropped, or carried on to a later meeting).
+
+    One query for all the sets, soonest due first within each.
+    """
+    previous = [t.previous.id for t in times.values() if t.previous is not None]
+    last = [t.last.id for t in times.values() if t.last is not None]
+    if not last:
+        return {}
+    order = (
+        Reflection.action_due.is_(None),
+        Reflection.action_due,
+        Reflection.created_at,
+        Reflection.id,
+    )
+    due = or_(
+        and_(
+            Reflection.meeting_id.in_(previous),
+            Reflection.action_status == ActionStatus.OPEN.value,
+        ),
+        and_(
+            Reflection.carried_to_meeting_id.in_(last),
+            Reflection.action_status == ActionStatus.CARRIED.value,
+        ),
+    )
+    ranked = (
+        select(
+            Reflection.id,
+            func.row_number().over(partition_by=Reflection.set_id, order_by=order).label("rank"),
+        )
+        .where(
+            Reflection.author_id == user.id,
+            Reflection.set_id.in_(list(times)),
+            Reflection.next_action != "",
+            due,
+        )
+        .subquery()
+    )
+    query = (
+        select(Reflection)
+        .join(ranked, ranked.c.id == Reflection.id)
+        .where(ranked.c.rank <= size)
+        .options(joinedload(Reflection.meeting), joinedload(Reflection.carried_to))
+        .order_by(*order)
+    )
+    found: dict[int, list[Reflection]] = {}
+    for reflection in db.session.scalars(query):
+        found.setdefault(reflection.set_id, []).append(reflection)
+    return found
+
+
 def _reflected_on(user: User, meeting_ids: list[int]) -> set[int]:
     """Which of these meetings `user` has written a reflection linked to."""
     if not meeting_ids:
@@ -163,14 +227,15 @@ def _reflected_on(user: User, meeting_ids: list[int]) -> set[int]:
 
 
 def _actions(user: User, *statuses: ActionStatus) -> Select[tuple[Reflection]]:
-    """The user's reflections that name an action in one of these states."""
+    """The user's reflections that name an action in one of these states (with the meeting a
+    carried one is carried to)."""
     return with_people(
         select(Reflection).where(
             Reflection.author_id == user.id,
             Reflection.next_action != "",
             Reflection.action_status.in_([status.value for status in statuses]),
         )
-    )
+    ).options(joinedload(Reflection.carried_to))
 
 
 def open_actions(user: User) -> Select[tuple[Reflection]]:

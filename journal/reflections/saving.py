@@ -16,13 +16,14 @@ from ..extensions import db
 from ..models import (
     TEXT_LIMIT,
     ActionStatus,
+    Meeting,
     Reflection,
     ReflectionTombstone,
     User,
     Visibility,
     utcnow,
 )
-from ..sets.meetings import is_candidate, may_link, meeting_set
+from ..sets.meetings import is_candidate, may_link, meeting_set, next_meeting_id
 from ..text import unstorable
 
 TEXT_FIELDS = ("experience", "insight", "next_action")
@@ -119,12 +120,17 @@ class SaveResult:
 
 
 def save(
-    author: User, reflection_id: uuid.UUID, data: ReflectionInput, base_version: int | None
+    author: User,
+    reflection_id: uuid.UUID,
+    data: ReflectionInput,
+    base_version: int | None,
+    reviewing: bool = False,
 ) -> SaveResult:
     """Create or update the author's reflection, never overwriting a version they did not see.
 
     A request whose content is already what the server holds is a replay (a lost response) and
-    is answered as success, not as a conflict.
+    is answered as success, not as a conflict. `reviewing`: the author is saying now what came
+    of the action (see `carried_to`).
     """
     data = with_audience(data)
     current = _locked(reflection_id)
@@ -140,7 +146,11 @@ def save(
                 raise
     if current.author_id != author.id:
         return SaveResult(Outcome.NOT_FOUND)
-    if ReflectionInput.of(current) == data:
+    carried_to = _carried_to(data, current, reviewing)
+    moves = carried_to != current.carried_to_meeting_id
+    # Carrying an action again, unchanged, moves it on to the next meeting: only from the
+    # version the author sees now, never by replaying an old request.
+    if ReflectionInput.of(current) == data and not (moves and base_version == current.version):
         replayed_create = base_version is None
         return SaveResult(Outcome.CREATED if replayed_create else Outcome.UNCHANGED, current)
     if base_version != current.version:
@@ -150,6 +160,7 @@ def save(
         return SaveResult(Outcome.INVALID, errors=errors)
     for name, value in asdict(data).items():
         setattr(current, name, value)
+    current.carried_to_meeting_id = carried_to
     current.updated_at = utcnow()
     try:
         db.session.flush()
@@ -158,9 +169,37 @@ def save(
         db.session.rollback()
         winner = db.session.get(Reflection, reflection_id, populate_existing=True)
         return SaveResult(Outcome.CONFLICT, winner) if winner else SaveResult(Outcome.GONE)
-    audit.record(author, "reflection.updated", "reflection", current.id, version=current.version)
+    carried = {"carried_to_meeting_id": carried_to} if moves else {}
+    audit.record(
+        author, "reflection.updated", "reflection", current.id, version=current.version, **carried
+    )
     db.session.commit()
     return SaveResult(Outcome.UPDATED, current)
+
+
+def _carried_to(data: ReflectionInput, current: Reflection | None, reviewing: bool) -> int | None:
+    """The meeting where a carried action is followed up; None for an action not carried.
+
+    Carrying an action links it to its set's next meeting yet to start (None when none is
+    scheduled yet). Saved again while still carried, it keeps that link, unless the author is
+    reviewing the action and that meeting has started since (or was cancelled): then it is
+    carried on to the next one.
+    """
+    if data.action_status != ActionStatus.CARRIED or data.set_id is None:
+        return None
+    already = (
+        current is not None
+        and current.action_status == ActionStatus.CARRIED
+        and current.set_id == data.set_id
+    )
+    if already and not reviewing:
+        return current.carried_to_meeting_id
+    now = utcnow()
+    if already and current.carried_to_meeting_id is not None:
+        kept = db.session.get(Meeting, current.carried_to_meeting_id)
+        if kept is not None and kept.starts_at > now and kept.cancelled_at is None:
+            return kept.id
+    return next_meeting_id(data.set_id, now)
 
 
 def _locked(reflection_id: uuid.UUID) -> Reflection | None:
@@ -194,7 +233,12 @@ def _create(
         return SaveResult(Outcome.INVALID, errors=errors)
     now = utcnow()
     reflection = Reflection(
-        id=reflection_id, author_id=author.id, created_at=now, updated_at=now, **asdict(data)
+        id=reflection_id,
+        author_id=author.id,
+        created_at=now,
+        updated_at=now,
+        carried_to_meeting_id=_carried_to(data, None, reviewing=False),
+        **asdict(data),
     )
     db.session.add(reflection)
     audit.record(author, "reflection.created", "reflection", reflection_id, version=1)
@@ -238,7 +282,7 @@ def record_action(
     """Mark the action open, done, dropped or carried: a versioned save like any other, so a
     change synced from another device meanwhile is a conflict the person resolves, not a crash."""
     data = replace(ReflectionInput.of(reflection), action_status=status, action_outcome=outcome)
-    return save(author, reflection.id, data, base_version)
+    return save(author, reflection.id, data, base_version, reviewing=True)
 
 
 def deleted_by(author: User, reflection_id: uuid.UUID) -> bool:

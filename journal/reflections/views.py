@@ -10,10 +10,10 @@ from wtforms import SelectChoice
 from ..extensions import db
 from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
-from ..models import LearningSet, Reflection, SetRole
+from ..models import ActionStatus, LearningSet, Reflection, SetRole
 from ..policy import can_edit, get_reflection, reaches_its_set
 from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
-from ..templating import meeting_label, readers
+from ..templating import format_datetime, meeting_label, readers
 from . import overview, saving
 from .forms import ActionForm, ReflectionForm
 from .saving import Outcome, ReflectionInput
@@ -33,9 +33,12 @@ def require_login() -> None:
 def home():
     if current_user.is_admin and not current_user.memberships:
         return redirect(url_for("admin.index"))
+    digests = overview.digests(current_user, size=current_app.config["PAGE_SIZE"])
     return render_template(
         "reflections/home.html",
-        digests=overview.digests(current_user, size=current_app.config["PAGE_SIZE"]),
+        digests=digests,
+        # The report-back round: the same form as on /actions, sent back here when saved.
+        review_forms={r.id: _action_form(r) for d in digests for r in d.to_review},
         # One more than is shown, to know whether to link to the rest.
         actions=db.session.scalars(
             overview.open_actions(current_user).limit(HOME_ACTIONS + 1)
@@ -274,8 +277,8 @@ def update_action(reflection_id: uuid.UUID):
     )
     match result.outcome:
         case Outcome.UPDATED | Outcome.UNCHANGED:
-            flash("Action updated.")
-            return redirect(url_for("reflections.actions") + f"#action-{reflection.id}")
+            flash(_action_saved(result.reflection))
+            return redirect(_after_action(result.reflection))
         case Outcome.CONFLICT:
             # Keep what was typed; sending it again (at the new version) is the author's choice.
             form.base_version.data = str(result.reflection.version)
@@ -286,3 +289,25 @@ def update_action(reflection_id: uuid.UUID):
             return _deleted_meanwhile("reflections/action.html", form, reflection=None)
     _show_errors(form, result.errors or {})
     return render_template("reflections/action.html", reflection=reflection, form=form), 400
+
+
+def _action_saved(reflection: Reflection) -> str:
+    """What the flash says once an action is saved: where a carried one goes next."""
+    if reflection.action_status != ActionStatus.CARRIED:
+        return "Action updated."
+    if reflection.carried_to is None:
+        return (
+            "Action carried forward. No next meeting is scheduled yet, so it is not linked to one."
+        )
+    when = format_datetime(reflection.carried_to.starts_at)
+    return f"Action carried forward to the meeting of {when}."
+
+
+def _after_action(reflection: Reflection) -> str:
+    """Back where the action was reviewed: the home page's round (`?back=home`) or /actions.
+    A fixed choice, never an address taken from the request."""
+    if request.args.get("back") == "home":
+        return url_for("reflections.home") + (
+            f"#set-{reflection.set_id}" if reflection.set_id else ""
+        )
+    return url_for("reflections.actions") + f"#action-{reflection.id}"

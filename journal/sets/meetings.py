@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
@@ -109,6 +109,8 @@ def members_of_candidate_sets(user: User) -> list[Membership]:
 class MeetingTimes:
     last: Meeting | None
     next: Meeting | None
+    # The meeting held before `last`: what was committed there is reported on at `last`.
+    previous: Meeting | None = None
 
     @property
     def since(self) -> datetime | None:
@@ -117,23 +119,27 @@ class MeetingTimes:
 
 
 def last_and_next(set_ids: list[int], now: datetime | None = None) -> dict[int, MeetingTimes]:
-    """For each set, its most recent started meeting and its next one, in one query. A
-    cancelled meeting is neither: "since the last meeting" starts at the last one held."""
+    """For each set, its most recent started meeting, the one held before it, and its next
+    one, in one query. A cancelled meeting is none of them: "since the last meeting" starts at
+    the last one held."""
     now = now or utcnow()
     times = {set_id: MeetingTimes(None, None) for set_id in set_ids}
     if not set_ids:
         return times
-    for meeting in _edge_meetings(set_ids, now):
-        if meeting.starts_at <= now:
+    for meeting, rank in _edge_meetings(set_ids, now):
+        if meeting.starts_at > now:
+            times[meeting.set_id].next = meeting
+        elif rank == 1:
             times[meeting.set_id].last = meeting
         else:
-            times[meeting.set_id].next = meeting
+            times[meeting.set_id].previous = meeting
     return times
 
 
-def _edge_meetings(set_ids: list[int], now: datetime) -> list[Meeting]:
+def _edge_meetings(set_ids: list[int], now: datetime) -> list[tuple[Meeting, int]]:
     # Ranked within (set, started or not): the started ones latest first, the others soonest
-    # first. Only the first of each is kept.
+    # first. The first two started ones are kept (the last and the one before), the first of
+    # the others (the next).
     started = Meeting.starts_at <= now
     ranked = (
         select(
@@ -149,12 +155,27 @@ def _edge_meetings(set_ids: list[int], now: datetime) -> list[Meeting]:
         .subquery()
     )
     query = (
-        select(Meeting)
+        select(Meeting, ranked.c.rank)
         .join(ranked, ranked.c.id == Meeting.id)
-        .where(ranked.c.rank == 1)
+        .where(or_(ranked.c.rank == 1, and_(ranked.c.rank == 2, Meeting.starts_at <= now)))
         .options(joinedload(Meeting.learning_set))
     )
-    return list(db.session.scalars(query))
+    return [(meeting, rank) for meeting, rank in db.session.execute(query)]
+
+
+def next_meeting_id(set_id: int, now: datetime | None = None) -> int | None:
+    """The set's next meeting yet to start (not a cancelled one), or None."""
+    query = (
+        select(Meeting.id)
+        .where(
+            Meeting.set_id == set_id,
+            Meeting.starts_at > (now or utcnow()),
+            Meeting.cancelled_at.is_(None),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
 
 
 def members_of(set_id: int) -> list[Membership]:

@@ -8,12 +8,12 @@ history.
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..http import paginate
-from ..models import LearningSet, Meeting, Membership, Reflection, SetRole, User
+from ..models import ActionStatus, LearningSet, Meeting, Membership, Reflection, SetRole, User
 from ..policy import (
     can_schedule,
     get_meeting,
@@ -24,7 +24,7 @@ from ..policy import (
     readable_on_meeting,
 )
 from ..reflections.overview import with_people
-from . import scheduling
+from . import follow_through, scheduling
 from .forms import MeetingForm
 from .meetings import members_of, memberships_of, past_meetings, upcoming_meetings
 from .scheduling import DateOutOfRange, MeetingInput, WallClockError
@@ -50,13 +50,21 @@ def view(set_id: int):
     reflections = with_people(readable_in_set(current_user, set_id)).order_by(
         Reflection.updated_at.desc(), Reflection.id
     )
+    role = membership_in(current_user, set_id).role
+    past = paginate(past_meetings(set_id), param="past_page")
     return render_template(
         "sets/view.html",
         learning_set=learning_set,
-        role=membership_in(current_user, set_id).role,
+        role=role,
         members=members_of(set_id),
         upcoming=paginate(upcoming_meetings(set_id), param="upcoming_page"),
-        past=paginate(past_meetings(set_id), param="past_page"),
+        past=past,
+        # The facilitators' overview of how the set follows through, one row per past meeting.
+        follow=(
+            follow_through.of_meetings(current_user, set_id, past.items)
+            if role == SetRole.FACILITATOR
+            else {}
+        ),
         reflections=paginate(reflections),
         may_schedule=can_schedule(current_user, set_id),
     )
@@ -77,8 +85,24 @@ def meeting(meeting_id: int):
         meeting=meeting,
         reflections=page,
         quiet=_quiet_on(meeting) if not page.has_prev else [],
+        follow=follow_through.of_meeting(current_user, meeting),
+        carried=paginate(_carried_to(meeting), param="carried_page"),
         role=membership_in(current_user, meeting.set_id).role,
         may_schedule=can_schedule(current_user, meeting.set_id),
+    )
+
+
+def _carried_to(meeting: Meeting) -> Select[tuple[Reflection]]:
+    """Actions carried forward to this meeting that the viewer may read, by author."""
+    readable = readable_in_set(current_user, meeting.set_id).where(
+        Reflection.carried_to_meeting_id == meeting.id,
+        Reflection.action_status == ActionStatus.CARRIED.value,
+        Reflection.next_action != "",
+    )
+    return (
+        with_people(readable)
+        .join(User, User.id == Reflection.author_id)
+        .order_by(User.name, Reflection.author_id, Reflection.created_at, Reflection.id)
     )
 
 

@@ -62,6 +62,7 @@ REFLECTION_KEYS = {
     "meeting_id",
     "set_id",
     "visibility",
+    "carried_to_meeting_id",
     "version",
     "created_at",
     "updated_at",
@@ -404,6 +405,7 @@ def test_reading_one_of_mine(app, world, make, cara):
         "meeting_id": world.glasgow_meeting.id,
         "set_id": world.glasgow.id,
         "visibility": "set",
+        "carried_to_meeting_id": None,
         "version": 1,
         "created_at": reflection.created_at.isoformat(),
         "updated_at": reflection.updated_at.isoformat(),
@@ -691,6 +693,56 @@ def test_linking_to_a_meeting_and_unlinking_again(app, world, cara):
     assert (linked.status_code, linked.json["meeting_id"]) == (200, world.glasgow_meeting.id)
     unlinked = cara.put(reflection_id, body(base_version=2, meeting_id=None))
     assert (unlinked.status_code, unlinked.json["meeting_id"]) == (200, None)
+
+
+def test_carrying_an_action_links_it_to_the_sets_next_meeting(app, world, make, cara):
+    """`carried_to_meeting_id` is the server's: filled in when the action is carried (the set's
+    next meeting yet to start, none when none is scheduled), kept while it stays carried, and
+    cleared once it is not."""
+    reflection_id = uuid.uuid4()
+    created = cara.put(reflection_id, body(meeting_id=world.glasgow_meeting.id))
+    assert created.json["carried_to_meeting_id"] is None
+    carried = cara.put(
+        reflection_id,
+        body(base_version=1, meeting_id=world.glasgow_meeting.id, action_status="carried"),
+    )
+    assert (carried.status_code, carried.json["carried_to_meeting_id"]) == (200, None)
+
+    soon, later = make.meeting(world.glasgow, 5), make.meeting(world.glasgow, 12)
+    make.meeting(world.leeds, 2)  # another set's: never this reflection's
+    reopened = cara.put(reflection_id, body(base_version=2, meeting_id=world.glasgow_meeting.id))
+    assert reopened.json["carried_to_meeting_id"] is None
+    again = cara.put(
+        reflection_id,
+        body(base_version=3, meeting_id=world.glasgow_meeting.id, action_status="carried"),
+    )
+    assert again.json["carried_to_meeting_id"] == soon.id
+    assert cara.get(f"/api/v1/reflections/{reflection_id}").json == again.json
+    reworded = cara.put(
+        reflection_id,
+        body(
+            base_version=4,
+            meeting_id=world.glasgow_meeting.id,
+            action_status="carried",
+            insight="Reworded.",
+        ),
+    )
+    assert reworded.json["carried_to_meeting_id"] == soon.id != later.id
+    done = cara.put(
+        reflection_id,
+        body(base_version=5, meeting_id=world.glasgow_meeting.id, action_status="done"),
+    )
+    assert done.json["carried_to_meeting_id"] is None
+
+
+@pytest.mark.parametrize("value", [None, 1])
+def test_carried_to_meeting_id_is_read_only(app, world, cara, value):
+    answer = cara.put(uuid.uuid4(), body(carried_to_meeting_id=value))
+    assert answer.status_code == 422
+    assert answer.json["fields"] == {"carried_to_meeting_id": "Unknown field."}
+    assert reflection_count(app) == 0
+    read_only = document()["components"]["schemas"]["Reflection"]["properties"]
+    assert read_only["carried_to_meeting_id"]["readOnly"] is True
 
 
 def test_the_longest_allowed_text_is_accepted(cara):
@@ -1180,6 +1232,7 @@ def test_the_answer_check_rejects_what_the_document_does_not_promise():
         "meeting_id": None,
         "set_id": None,
         "visibility": "set",
+        "carried_to_meeting_id": None,
         "version": 1,
         "created_at": "2031-01-01T10:00:00+00:00",
         "updated_at": "2031-01-01T10:00:00+00:00",

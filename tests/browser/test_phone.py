@@ -221,7 +221,8 @@ def sign_in(page: Page, server: LiveServer, person: str) -> None:
 def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]]:
     """(name, path) of the pages to open: the home page, every page its navigation and content
     link to (one per endpoint), and those the set page and a meeting's page link to (scheduling,
-    for a facilitator), my newest reflection with its edit and delete pages, a 404."""
+    for a facilitator), and the portfolio list and coverage (a portfolio's pages), my newest
+    reflection with its edit and delete pages, a 404."""
     if role == SIGNED_OUT:
         return [
             ("sign in", "/login"),
@@ -232,7 +233,7 @@ def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]
     plan = {server.endpoint_of(page.url): ("home", _path(page.url))}
     for href in _links(page, "header a[href], main a[href]"):
         plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
-    for endpoint in ("sets.view", "sets.meeting"):
+    for endpoint in ("sets.view", "sets.meeting", "portfolio.index", "portfolio.coverage"):
         if endpoint in plan:
             page.goto(server.url + plan[endpoint][1])
             for href in _links(page, "main a[href]"):

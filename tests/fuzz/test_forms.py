@@ -30,13 +30,24 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from journal.admin.forms import InvitationForm
+from journal.admin.forms import FrameworkUploadForm, InvitationForm
 from journal.auth import accounts
 from journal.auth.forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
+from journal.evidence.frameworks import load_framework
+from journal.evidence.portfolio_forms import ExportForm
 from journal.extensions import db
 from journal.forms import ConfirmForm, Form
-from journal.models import TEXT_LIMIT, ActionStatus, InvitationRole, LearningSet, User, Visibility
+from journal.models import (
+    TEXT_LIMIT,
+    ActionStatus,
+    Enrolment,
+    InvitationRole,
+    LearningSet,
+    User,
+    Visibility,
+)
 from journal.reflections.forms import ActionForm, ReflectionForm
 from journal.sets.forms import MeetingForm
 from tests.factories import NEW_PASSWORD, PASSWORD, PASSWORD_HASH, Factory, stored
@@ -387,6 +398,53 @@ def cancel_meeting(fuzz: Fuzz, draw: Draw | None) -> Visit:
     fresh = fuzz.make.meeting(world.set_a, days=3)
     part = path_part(draw, [str(fresh.id), str(world.other_meeting.id)])
     return Visit(client, f"/meetings/{part}/cancel", token, ConfirmForm, {})
+
+
+@target("/calendar/feed")
+def calendar_on(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    who = pick(draw, [fuzz.world.cara, fuzz.world.admin])
+    client, token = fuzz.browsers.signed_in(who)
+    return Visit(client, "/calendar/feed", token, ConfirmForm, {})
+
+
+@target("/calendar/feed/revoke")
+def calendar_off(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara)
+    if pick(draw, [True, False]):
+        client.post("/calendar/feed", data={"csrf_token": token})
+    return Visit(client, "/calendar/feed/revoke", token, ConfirmForm, {})
+
+
+@target("/admin/frameworks")
+def upload_framework(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    # Form-encoded, as every target: never a file, so always refused (tests/admin covers files).
+    client, token = fuzz.browsers.signed_in(fuzz.world.admin)
+    return Visit(client, "/admin/frameworks", token, FrameworkUploadForm, {})
+
+
+def portfolio_of(fuzz: Fuzz, candidate: User) -> int:
+    """The candidate's enrolment on the sample framework, made the first time it is asked for."""
+    with fuzz.app.app_context():
+        found = db.session.scalar(
+            select(Enrolment.id).where(Enrolment.candidate_id == candidate.id)
+        )
+        if found is None:
+            enrolment = Enrolment(candidate_id=candidate.id, framework=load_framework())
+            db.session.add(enrolment)
+            db.session.commit()
+            found = enrolment.id
+        return found
+
+
+@target("/portfolios/<id:enrolment_id>/exports")
+def export_portfolio(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    world = fuzz.world
+    client, token = fuzz.browsers.signed_in(pick(draw, [world.cara, world.lee]))
+    part = path_part(
+        draw, [str(portfolio_of(fuzz, world.cara)), str(portfolio_of(fuzz, world.lee))]
+    )
+    valid = {"format": ["pdf", "zip", "PDF", ""]}
+    return Visit(client, f"/portfolios/{part}/exports", token, ExportForm, valid)
 
 
 # The properties --------------------------------------------------------------------------------

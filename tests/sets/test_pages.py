@@ -255,7 +255,8 @@ def test_the_navigation_offers_sets_only_to_members(cast, visit):
 
 def add_history(app, cast, meetings: int = 40, reflections: int = 200) -> None:
     """Years of Glasgow: meetings before and after, and reflections by both candidates in
-    every visibility, linked to the last meeting and to others, and unlinked."""
+    every visibility, linked to the last meeting and to others, and unlinked, with actions in
+    every state (some carried to the next meeting)."""
     now = datetime.now(UTC)
     with app.app_context():
         held = [
@@ -281,6 +282,9 @@ def add_history(app, cast, meetings: int = 40, reflections: int = 200) -> None:
                     meeting_id=meeting_id,
                     set_id=cast.glasgow.id,
                     experience=f"History {i}.",
+                    next_action=f"Action {i}." if i % 5 else "",
+                    action_status=("open", "done", "dropped", "carried")[i % 4],
+                    carried_to_meeting_id=cast.next.id if i % 4 == 3 else None,
                     visibility=("private", "facilitator", "set")[i // 2 % 3],
                     created_at=moment,
                     updated_at=moment,
@@ -297,6 +301,9 @@ QUERY_PAGES = [
     ("cara", "/meetings/{last}"),
     ("fran", "/meetings/{last}"),
     ("fran", "/meetings/{last}?page=2"),
+    ("cara", "/meetings/{next}"),
+    ("fran", "/meetings/{next}"),
+    ("fran", "/meetings/{next}?carried_page=2"),
     ("fran", "/sets/{glasgow}/meetings/new"),
     ("fran", "/meetings/{next}/edit"),
     ("fran", "/meetings/{next}/cancel"),
@@ -323,6 +330,10 @@ def test_a_long_history_costs_no_more_queries_than_a_new_set(
     add_history(app, cast)
     if url.startswith("/sets/") and url.endswith(str(cast.glasgow.id)):
         assert "History " in visitor.get(url).text
+    if url == f"/meetings/{cast.next.id}":
+        assert "Action " in visitor.get(url).text  # actions carried to it
+    if url in (f"/meetings/{cast.last.id}", f"/sets/{cast.glasgow.id}") and viewer == "fran":
+        assert "Still open" in visitor.get(url).text  # the follow-through has numbers
     assert queries() == new
 
 
@@ -348,8 +359,8 @@ def test_more_sets_cost_no_more_queries(cast, make, visit, count_queries, url):
 # their memberships (1), then the page's own.
 EXPECTED_QUERIES = {
     "/sets": 1,  # the sets came with the user
-    "/sets/{glasgow}": 5,  # members, upcoming, past, reflections
-    "/meetings/{last}": 4,  # the meeting, its reflections, who has none
+    "/sets/{glasgow}": 6,  # members, upcoming, past, their follow-through, reflections
+    "/meetings/{last}": 6,  # the meeting, its reflections, who has none, follow-through, carried
     "/sets/{glasgow}/meetings/new": 1,  # the set came with the user
     "/meetings/{next}/edit": 2,  # the meeting with its set
     "/meetings/{next}/cancel": 2,
@@ -363,3 +374,12 @@ def test_what_each_page_costs(cast, visit, count_queries, url, expected):
     with count_queries() as counted:
         assert visitor.get(url).status_code == 200
     assert len(counted) == expected, counted.statements
+
+
+def test_a_candidates_set_page_costs_no_follow_through(cast, visit, count_queries):
+    """The per-meeting follow-through is the facilitators': a candidate's set page is one query
+    lighter."""
+    visitor = visit(cast.cara)
+    with count_queries() as counted:
+        assert visitor.get(f"/sets/{cast.glasgow.id}").status_code == 200
+    assert len(counted) == EXPECTED_QUERIES["/sets/{glasgow}"] - 1, counted.statements

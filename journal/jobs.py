@@ -1,0 +1,91 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, run inline (in the request) when not.
+
+With Redis, a job is queued on `JOBS_QUEUE` and a worker runs it:
+
+    REDIS_URL=redis://... DATABASE_URL=... flask --app wsgi worker
+
+(`--burst` to stop once the queue is empty). The worker is RQ's own, started inside the app
+factory's app context, which each job's forked process inherits; a job also runs under plain
+`rq worker` (RQ's command), where `task` creates the app itself. Without Redis, as in
+development on the embedded SQLite, `enqueue` runs the job at once, so every feature works.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+JOB_TIMEOUT = 15 * 60  # seconds: an export of a very long portfolio must still finish
+FAILED_JOB_TTL = 7 * 24 * 3600  # seconds RQ keeps a failed job's traceback for operators
+
+
+def task(function: Callable[P, R]) -> Callable[P, R]:
+    """A job function: run in the current app's context, or in a new app's (`rq worker`)."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if has_app_context():
+            return function(*args, **kwargs)
+        from . import create_app
+
+        with create_app().app_context():
+            return function(*args, **kwargs)
+
+    return run
+
+
+def queue(app: Flask | None = None):
+    """The RQ queue the app's jobs go to (REDIS_URL must be set)."""
+    from redis import Redis
+    from rq import Queue
+
+    config = (app or current_app).config
+    return Queue(config["JOBS_QUEUE"], connection=Redis.from_url(config["REDIS_URL"]))
+
+
+def is_queued() -> bool:
+    """True when jobs go to a worker, False when they run inline."""
+    return bool(current_app.config.get("REDIS_URL"))
+
+
+def enqueue(function: Callable[..., Any], *args: Any) -> None:
+    """Run `function(*args)` in the background (RQ), or now when there is no Redis.
+
+    Raises redis.exceptions.RedisError when Redis is configured but cannot be reached: the
+    caller says so to the person waiting.
+    """
+    if not is_queued():
+        function(*args)
+        return
+    jobs = queue()
+    try:
+        jobs.enqueue(
+            function, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=FAILED_JOB_TTL
+        )
+    finally:
+        jobs.connection.close()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run background jobs (portfolio exports) from Redis (REDIS_URL) until stopped."""
+    from rq import Worker
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            "REDIS_URL is not set: jobs run inline in the web process, no worker is needed."
+        )
+    jobs = queue()
+    Worker([jobs], connection=jobs.connection).work(burst=burst)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(worker_command)

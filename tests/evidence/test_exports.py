@@ -1,0 +1,398 @@
+"""Portfolio exports, run inline (no Redis): a PDF and a ZIP holding exactly the portfolio its
+readers may see, for the candidate and her current assessor only, and a progress page."""
+
+import io
+import json
+import re
+import uuid
+import zipfile
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from journal.evidence import claims, exports
+from journal.evidence.claims import content_hash
+from journal.extensions import db
+from journal.models import (
+    AuditEvent,
+    Enrolment,
+    ExportFormat,
+    PortfolioExport,
+    Reflection,
+    User,
+    utcnow,
+)
+from tests.factories import table_rows
+from tests.test_security import inline_code
+
+from .portfolio_common import (
+    LIVE_EDIT,
+    OFFERED,
+    OUTSIDERS,
+    READERS,
+    World,
+    build_world,
+    criterion,
+    reassign,
+)
+
+
+@pytest.fixture
+def world(app, make) -> World:
+    return build_world(app, make)
+
+
+def ask(visitor, enrolment_id: int, kind: str = "pdf"):
+    """Ask for an export as the page's button does; the answer (a redirect to its page)."""
+    return visitor.client.post(
+        f"/portfolios/{enrolment_id}/exports", data={"csrf_token": visitor.token, "format": kind}
+    )
+
+
+def made(visitor, enrolment_id: int, kind: str = "pdf"):
+    """Ask for an export and download it: (its page's address, the download's answer)."""
+    asked = ask(visitor, enrolment_id, kind)
+    assert asked.status_code == 302, asked.text
+    page = visitor.client.get(asked.location)
+    assert "Ready (" in page.text
+    return asked.location, visitor.client.get(f"{asked.location}/download")
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def hash_of(app, claim_id: int) -> str:
+    with app.app_context():
+        return db.session.get(claims.EvidenceClaim, claim_id).content_sha256
+
+
+def test_the_pdf_holds_the_frozen_copies_decisions_and_feedback(app, visit, world):
+    _page, download = made(visit(world.cara), world.enrolment)
+
+    assert download.status_code == 200
+    assert download.mimetype == "application/pdf"
+    text = pdf_text(download.data)
+    # The cover sheet, the declaration, the coverage.
+    assert "Portfolio of Cara" in text
+    assert "Level 7 Strategic Management and Leadership (sample framework)" in text
+    assert "Declaration" in text
+    assert "✓ Accepted — 1.2" in text
+    assert "◐ Claimed — 2.1" in text
+    assert "○ Nothing yet — 4.1" in text  # its only claim was withdrawn
+    # Each piece of evidence, as frozen: accents, curly quotes and dashes intact.
+    assert OFFERED in text
+    assert "I’ll ask first." in text
+    assert "Evidence 1 of 2" in text and "Evidence 2 of 2" in text
+    assert hash_of(app, world.accepted_claim) in text
+    assert "Clear account — accepted." in text
+    assert "Feedback: Say more about the questions you asked." in text
+    assert "Not yet" in text and "Awaiting a decision" in text
+
+
+def test_an_export_holds_nothing_its_readers_may_not_see(visit, world):
+    _page, download = made(visit(world.ada), world.enrolment)
+    text = pdf_text(download.data)
+
+    assert LIVE_EDIT not in text  # the live reflection, edited after offering
+    assert "Withdrawn words." not in text  # a withdrawn claim
+    assert "Cal’s own evidence." not in text  # another candidate's, with the same assessor
+
+
+def zip_of(download) -> zipfile.ZipFile:
+    assert download.mimetype == "application/zip"
+    return zipfile.ZipFile(io.BytesIO(download.data))
+
+
+def test_the_zip_holds_the_pdf_a_markdown_file_per_piece_and_a_manifest_of_hashes(
+    app, visit, world
+):
+    _page, download = made(visit(world.cara), world.enrolment, "zip")
+    archive = zip_of(download)
+    manifest = json.loads(archive.read("manifest.json"))
+
+    names = sorted(archive.namelist())
+    assert names == sorted(
+        [
+            "portfolio.pdf",
+            f"evidence/001-claim-{world.accepted_claim}.md",
+            f"evidence/002-claim-{world.pending_claim}.md",
+            "manifest.json",
+        ]
+    )
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    assert listed.keys() == set(names) - {"manifest.json"}
+    for path, entry in listed.items():
+        data = archive.read(path)
+        assert entry["sha256"] == __import__("hashlib").sha256(data).hexdigest()
+        assert entry["size"] == len(data)
+    # Each frozen copy is in the manifest, and its hash can be checked from it.
+    for evidence in manifest["evidence"]:
+        assert content_hash(evidence["frozen_content"]) == evidence["content_sha256"]
+    first = archive.read(f"evidence/001-claim-{world.accepted_claim}.md").decode()
+    assert OFFERED in first
+    assert f"SHA-256 of the frozen copy: {hash_of(app, world.accepted_claim)}" in first
+    assert "  - Feedback: Clear account — accepted." in first
+    assert LIVE_EDIT not in archive.read("portfolio.pdf").decode("latin-1")
+    assert OFFERED in pdf_text(archive.read("portfolio.pdf"))
+
+
+def test_the_candidate_and_her_assessor_export_the_same_portfolio(visit, world):
+    mine = json.loads(
+        zip_of(made(visit(world.cara), world.enrolment, "zip")[1]).read("manifest.json")
+    )
+    theirs = json.loads(
+        zip_of(made(visit(world.ada), world.enrolment, "zip")[1]).read("manifest.json")
+    )
+
+    assert mine["evidence"] == theirs["evidence"]
+    assert mine["files"][1:] == theirs["files"][1:]  # the Markdown files (the PDF has its time)
+
+
+def test_a_download_is_an_attachment_no_cache_may_keep(visit, world):
+    _page, download = made(visit(world.cara), world.enrolment)
+
+    assert download.headers["Cache-Control"] == "no-store"
+    assert re.fullmatch(
+        r'attachment; filename="portfolio-\d+-\d{8}-\d{4}\.pdf"',
+        download.headers["Content-Disposition"],
+    )
+
+
+def test_asking_and_downloading_are_in_the_audit_trail(app, visit, world):
+    page, _download = made(visit(world.ada), world.enrolment)
+
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.startswith("export."))
+        ).all()
+    export_id = int(page.rsplit("/", 1)[1])
+    assert [(e.action, e.actor_id, e.subject_id, e.detail["export"]) for e in events] == [
+        ("export.requested", world.ada.id, str(world.enrolment), export_id),
+        ("export.downloaded", world.ada.id, str(world.enrolment), export_id),
+    ]
+
+
+# Who may ask, follow and download ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_the_candidate_and_her_assessor_may_ask_for_an_export(visit, world, who):
+    visitor = visit(world.person(who))
+
+    assert visitor.client.get(f"/portfolios/{world.enrolment}/exports").status_code == 200
+    page, download = made(visitor, world.enrolment)
+    assert download.status_code == 200
+    assert page in visitor.client.get(f"/portfolios/{world.enrolment}/exports").text
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_no_one_else_may_ask(app, visit, world, who):
+    visitor = visit(world.person(who))
+    before = table_rows(app)
+
+    assert visitor.client.get(f"/portfolios/{world.enrolment}/exports").status_code == 404
+    assert ask(visitor, world.enrolment).status_code == 404
+    assert table_rows(app) == before
+
+
+@pytest.mark.parametrize("who", ["ada", *OUTSIDERS])
+def test_an_export_is_opened_only_by_who_asked_for_it(visit, world, who):
+    page, _download = made(visit(world.cara), world.enrolment)
+    client = visit(world.person(who)).client
+
+    assert client.get(page).status_code == 404
+    assert client.get(f"{page}/download").status_code == 404
+
+
+def test_an_assessor_who_is_replaced_loses_the_exports_they_made(app, visit, world):
+    ada = visit(world.ada)
+    page, _download = made(ada, world.enrolment)
+
+    reassign(app, world.enrolment, world.abe)
+
+    assert ada.client.get(page).status_code == 404
+    assert ada.client.get(f"{page}/download").status_code == 404
+    assert visit(world.abe).client.get(f"/portfolios/{world.enrolment}/exports").status_code == 200
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, visit, world):
+    page, _download = made(visit(world.cara), world.enrolment)
+
+    for address in (f"/portfolios/{world.enrolment}/exports", page, f"{page}/download"):
+        answer = client.get(address)
+        assert answer.status_code == 302
+        assert answer.location.startswith("/login")
+
+
+@pytest.mark.parametrize("kind", ["", "xls", "PDF", "\x00"])
+def test_an_unknown_format_is_refused_and_nothing_is_made(app, visit, world, kind):
+    visitor = visit(world.cara)
+    before = table_rows(app)
+
+    answer = ask(visitor, world.enrolment, kind)
+
+    assert answer.status_code == 400
+    assert 'class="error"' in answer.text
+    assert table_rows(app) == before
+
+
+def test_asking_without_the_csrf_token_makes_nothing(app, visit, world):
+    visitor = visit(world.cara)
+    before = table_rows(app)
+
+    answer = visitor.client.post(f"/portfolios/{world.enrolment}/exports", data={"format": "pdf"})
+
+    assert answer.status_code == 400
+    assert table_rows(app) == before
+
+
+# The progress page, failures, and old exports ------------------------------------------------
+
+
+def queued_export(app, world, who: User) -> int:
+    with app.app_context():
+        export = exports.request_export(
+            db.session.get(Enrolment, world.enrolment),
+            db.session.get(User, who.id),
+            ExportFormat.ZIP,
+        )
+        db.session.commit()
+        return export.id
+
+
+def test_a_waiting_export_reloads_its_page_until_it_is_done(app, visit, world):
+    export_id = queued_export(app, world, world.cara)
+    client = visit(world.cara).client
+
+    waiting = client.get(f"/exports/{export_id}")
+    assert '<meta http-equiv="refresh" content="2">' in waiting.text
+    assert "Waiting for its turn" in waiting.text
+    assert client.get(f"/exports/{export_id}/download").status_code == 404  # nothing yet
+
+    with app.app_context():
+        exports.run_export(export_id)
+    done = client.get(f"/exports/{export_id}")
+
+    assert "http-equiv" not in done.text
+    assert "Ready (" in done.text
+    assert client.get(f"/exports/{export_id}/download").status_code == 200
+
+
+def test_a_job_that_fails_says_so_and_keeps_no_file(app, visit, world, monkeypatch):
+    export_id = queued_export(app, world, world.cara)
+
+    def broken(*_args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(exports, "build_zip", broken)
+    with app.app_context():
+        exports.run_export(export_id)
+        stored = db.session.get(PortfolioExport, export_id)
+        assert (stored.status, stored.content) == ("failed", None)
+
+    page = visit(world.cara).client.get(f"/exports/{export_id}").text
+    assert exports.FAILED in page
+    assert "a bug" not in page
+
+
+def test_a_job_for_someone_who_lost_access_meanwhile_makes_nothing(app, world):
+    export_id = queued_export(app, world, world.ada)
+    reassign(app, world.enrolment, world.abe)
+
+    with app.app_context():
+        exports.run_export(export_id)
+        stored = db.session.get(PortfolioExport, export_id)
+        assert (stored.status, stored.error, stored.content) == ("failed", exports.NO_LONGER, None)
+
+
+def test_when_the_queue_cannot_be_reached_the_export_says_so(app, visit, world):
+    visitor = visit(world.cara)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+
+    asked = ask(visitor, world.enrolment)
+
+    assert asked.status_code == 302
+    assert "The job queue could not be reached." in visitor.client.get(asked.location).text
+
+
+def test_exports_are_deleted_a_day_after_they_were_asked_for(app, visit, world):
+    old = queued_export(app, world, world.cara)
+    with app.app_context():
+        db.session.get(PortfolioExport, old).created_at = utcnow() - timedelta(hours=25)
+        db.session.commit()
+
+    made(visit(world.cara), world.enrolment)
+
+    with app.app_context():
+        (kept,) = db.session.scalars(select(PortfolioExport)).all()  # SQLite may reuse the id
+        assert kept.created_at > utcnow() - timedelta(hours=1)
+
+
+def test_a_portfolio_of_300_pieces_of_evidence_completes(app, make, world):
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, world.enrolment)
+        chosen = [criterion("1.1"), criterion("2.2")]
+        for number in range(300):
+            reflection = Reflection(
+                id=uuid.uuid4(),
+                author_id=world.cara.id,
+                experience=f"Piece {number}: “what happened” – in some detail. " * 6,
+                insight="What I learned, and what I now see differently. " * 4,
+                next_action="What I will do next.",
+            )
+            db.session.add(reflection)
+            claims.offer(reflection, enrolment, chosen)
+        db.session.commit()
+    export_id = queued_export(app, world, world.cara)
+
+    with app.app_context():
+        exports.run_export(export_id)
+        stored = db.session.get(PortfolioExport, export_id)
+        assert (stored.status, stored.progress) == ("done", 100)
+        archive = zipfile.ZipFile(io.BytesIO(stored.content))
+    assert len([n for n in archive.namelist() if n.endswith(".md")]) == 302
+    last = PdfReader(io.BytesIO(archive.read("portfolio.pdf"))).pages[-1].extract_text()
+    assert "Evidence 302 of 302" in last
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_no_portfolio_page_needs_inline_code(visit, world, who):
+    visitor = visit(world.person(who))
+    page, _download = made(visitor, world.enrolment)
+    addresses = [
+        "/portfolios",
+        f"/portfolios/{world.enrolment}/coverage",
+        f"/portfolios/{world.enrolment}/exports",
+        page,
+    ]
+
+    for address in addresses:
+        answer = visitor.client.get(address)
+        assert answer.status_code == 200
+        assert inline_code(answer.text) == [], address
+        assert '<meta name="csrf-token" content="' in answer.text
+
+
+def test_the_export_pages_cost_the_same_statements_with_more_exports(
+    app, visit, world, count_queries
+):
+    visitor = visit(world.ada)
+    first, _download = made(visitor, world.enrolment)
+    addresses = [f"/portfolios/{world.enrolment}/exports", first]
+
+    def statements() -> list[int]:
+        counts = []
+        for address in addresses:
+            with count_queries() as counted:
+                assert visitor.client.get(address).status_code == 200
+            counts.append(len(counted))
+        return counts
+
+    before = statements()
+    for _ in range(12):
+        queued_export(app, world, world.ada)
+
+    assert statements() == before == [3, 2]
