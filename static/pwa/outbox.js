@@ -44,7 +44,7 @@
 
   async function save(person, entry) {
     await SJ.vault.write(person, STORE, entry.id, entry);
-    markWaiting(person);
+    await markWaiting(person);
   }
 
   // Saved on the device first, then sent: from here on nothing typed can be lost.
@@ -69,7 +69,7 @@
 
   async function remove(person, id) {
     await SJ.vault.remove(person, STORE, id);
-    markWaiting(person);
+    await markWaiting(person);
     announce({ person, id, state: "removed" });
   }
 
@@ -166,7 +166,7 @@
           return later(person, entry, "an answer that did not come from Set Journal");
         }
         await SJ.vault.remove(person, STORE, entry.id);
-        markWaiting(person);
+        await markWaiting(person);
         announce({ person, id: entry.id, state: "synced", version: answer.version });
         return "synced";
       }
@@ -272,8 +272,8 @@
   }
 
   function markWaiting(person) {
-    if (typeof document === "undefined") return; // the worker: the next page counts again
-    Promise.all([SJ.store.count(person, STORE), SJ.device.generation()])
+    if (typeof document === "undefined") return Promise.resolve(); // the next page counts
+    return Promise.all([SJ.store.count(person, STORE), SJ.device.generation()])
       .then(([count, generation]) => writeCookie(person, count ? `${generation.value}.${count}` : ""))
       .catch(() => {});
   }
@@ -284,7 +284,7 @@
     const [kept, count] = (found ? found.split("=")[1] : "").split(".");
     const expected = parseInt(count, 10) || 0;
     const generation = await SJ.device.generation();
-    markWaiting(person); // counted again now: said once
+    await markWaiting(person); // counted again now: said once
     return expected && (generation.fresh || generation.value !== kept) ? expected : 0;
   }
 

@@ -97,6 +97,13 @@
     navigator.serviceWorker
       .register("/sw.js", { scope: "/", updateViaCache: "none" })
       .then(watchForUpdates, () => {});
+    // The first worker claims the pages open when it activates; a page whose navigation began
+    // just before that is not among them, and asks to be claimed (it would else wait a visit).
+    navigator.serviceWorker.ready.then((registration) => {
+      if (!navigator.serviceWorker.controller && registration.active) {
+        registration.active.postMessage({ type: "claim" });
+      }
+    });
   }
 
   // --- whose this device is ---------------------------------------------------------------

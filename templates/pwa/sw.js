@@ -50,6 +50,8 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const message = event.data || {};
   if (message.type === "skip-waiting") self.skipWaiting();
+  // A page that loaded while this worker was activating escaped claim(): it asks again.
+  if (message.type === "claim") event.waitUntil(self.clients.claim());
   if (message.type === "warm") event.waitUntil(warm(message.paths || []));
 });
 

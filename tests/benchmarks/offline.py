@@ -94,7 +94,8 @@ def main() -> None:
             page.get_by_label("Password", exact=True).fill(demo.PASSWORD)
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(f"{url}/")
-            page.wait_for_function("navigator.serviceWorker.controller !== null")
+            while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+                time.sleep(0.05)  # polled: wait_for_function may eval, which the CSP forbids
             assert page.evaluate("SJ.ready") is True
 
             context.set_offline(True)

@@ -159,13 +159,27 @@ def sign_in(page: Page, server: Server, person: str) -> None:
 
 
 def controlled(page: Page) -> None:
-    """The service worker controls this page (it takes over on its first install)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    """The service worker controls this page (it takes over on its first install). Polled from
+    here: Playwright's wait_for_function may evaluate a string, which the CSP forbids."""
+    try:
+        wait_for(page, "() => navigator.serviceWorker.controller !== null", what="the worker")
+    except AssertionError:
+        states = page.evaluate(
+            """async () => {
+              const r = await navigator.serviceWorker.getRegistration();
+              return r ? {installing: r.installing && r.installing.state,
+                          waiting: r.waiting && r.waiting.state,
+                          active: r.active && r.active.state} : null;
+            }"""
+        )
+        raise AssertionError(f"no worker controls {page.url}: registration {states}") from None
 
 
 def ready_offline(page: Page) -> None:
     """Controlled, and the signed-in person's storage set up (their key fetched)."""
     controlled(page)
+    # The page's deferred scripts may not have run yet when its address has changed.
+    wait_for(page, "() => typeof SJ !== 'undefined' && SJ.ready !== undefined", what="page.js")
     assert page.evaluate("SJ.ready") is True
 
 
@@ -183,8 +197,9 @@ def caches_of(page: Page) -> dict[str, list[str]]:
 
 
 def wait_for(page: Page, script: str, arg=None, what: str = "", seconds: float = 15):
-    """Until `script` (which may be async: Playwright's wait_for_function takes a promise for a
-    true value) gives something true in the page; returns it."""
+    """Until `script` gives something true in the page; returns it. Polled from here because
+    Playwright's wait_for_function neither awaits a promise (an async check is always "true")
+    nor works with a string under this CSP (it evaluates it)."""
     deadline = time.monotonic() + seconds
     while True:
         found = page.evaluate(script, arg)
