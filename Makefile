@@ -52,9 +52,10 @@ bench-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
 ## bench: print figures (not tests): failed sign-in timings; a portfolio export of 300 pieces of
-## evidence; every page under gunicorn on PostgreSQL beside a bare route, at the demo data, 10k,
-## 100k and 1M reflections
-bench: $(VENV)/.test-installed bench-deps
+## evidence; the offline client's saves and sync in Chromium; every page under gunicorn on
+## PostgreSQL beside a bare route, at the demo data, 10k, 100k and 1M reflections
+bench: $(VENV)/.test-installed bench-deps browser-deps
 	$(BIN)/python -m tests.benchmarks.login_timing
 	$(BIN)/python -m tests.benchmarks.export_timing
+	$(BIN)/python -m tests.benchmarks.offline
 	$(BIN)/python -m tests.benchmarks.pages

@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .calendar.views import bp as calendar_bp
     from .evidence.portfolio_views import bp as portfolio_bp
     from .evidence.views import bp as evidence_bp
+    from .pwa.views import bp as pwa_bp
     from .reflections.views import bp as reflections_bp
     from .sets.views import bp as sets_bp
 
@@ -65,4 +66,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(pwa_bp)
     return app

@@ -105,12 +105,27 @@ def test_in_development_a_changed_file_gets_its_new_address_without_a_restart(tm
     assert fixed.current().files["a.css"].digest == sha(b"p { color: red }")
 
 
+# What every page links: the stylesheet and script, and the offline client's (journal/pwa/;
+# the writing form and the journal's pages load one more each, tests/pwa).
+PAGE_FILES = (
+    "style.css",
+    "app.js",
+    "icons/icon.svg",
+    "icons/favicon.ico",
+    "icons/apple-touch-icon.png",
+    "pwa/pwa.css",
+    "pwa/store.js",
+    "pwa/outbox.js",
+    "pwa/page.js",
+)
+
+
 def test_pages_link_static_files_only_at_their_hashed_addresses(client: FlaskClient):
     page = client.get("/login").text
 
     linked = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
 
-    assert sorted(linked) == sorted(f"/static/{hashed(n)}" for n in ("style.css", "app.js"))
+    assert sorted(linked) == sorted(f"/static/{hashed(n)}" for n in PAGE_FILES)
 
 
 def test_templates_link_static_files_through_asset():
