@@ -40,7 +40,7 @@ N = 1200  # about three cohorts: one running now, two that ran years ago
 SEEDED = f"%@{seed.DOMAIN}"
 DAY = timedelta(days=1)
 EARLIER = re.compile(r'<p><a [^>]*href="/shared[^"]*">Earlier reflections[^<]*</a></p>')
-CSRF_TOKEN = re.compile(r'(name="csrf[-_]token" (?:content|value)=)"[^"]+"')
+CSRF_TOKEN = re.compile(r'(name="[^"]*csrf[-_]token"(?: type="hidden")? (?:content|value)=)"[^"]+"')
 
 
 def seeded(app, count: int = N, **kwargs) -> seed.SeedReport:

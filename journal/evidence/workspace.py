@@ -101,7 +101,14 @@ def mark_seen(found: Portfolio) -> None:
             .where(Enrolment.id.in_(found.enrolment_ids))
             .values(candidate_seen_at=utcnow())
         )
-        db.session.commit()
+        # The page is rendered and this write changes nothing it read: keep what is loaded,
+        # or the response's own hooks would load the signed-in user a second time.
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
 
 
 def comments(claim: EvidenceClaim) -> Select[tuple[ClaimComment]]:
