@@ -17,12 +17,12 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import LARGEST_ID, Enrolment, EvidenceClaim, PortfolioExport, User
+from .evidence import reader_clause, role_on
 
 
 def can_read_portfolio(user: User, enrolment: Enrolment) -> bool:
-    if not user.is_authenticated:
-        return False
-    return user.id in (enrolment.candidate_id, enrolment.assessor_id)
+    """The evidence policy's own rule: the enrolled candidate or the current assessor."""
+    return role_on(user, enrolment) is not None
 
 
 def get_enrolment(enrolment_id: int) -> Enrolment:
@@ -47,9 +47,7 @@ def get_enrolment(enrolment_id: int) -> Enrolment:
 
 def readable_enrolments(user: User) -> Select[tuple[Enrolment]]:
     """The portfolios `user` may read: their own enrolments and those they assess."""
-    return select(Enrolment).where(
-        (Enrolment.candidate_id == user.id) | (Enrolment.assessor_id == user.id)
-    )
+    return select(Enrolment).where(reader_clause(user))
 
 
 def exported_claims(enrolment_id: int) -> Select[tuple[EvidenceClaim]]:
