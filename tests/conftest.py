@@ -18,9 +18,10 @@ from journal.models import User
 from .factories import PASSWORD, Factory
 from .helpers import DATABASES, TEST_DATABASE_URL, AuthActions, database_url, make_app
 
-# PostgreSQL's plans are checked on PostgreSQL only: without it, those tests do not exist. The
+# PostgreSQL's plans and its reads without a transaction are checked on PostgreSQL only:
+# without it, those tests do not exist. The
 # same for the export worker's tests without Redis (.ci/run sets TEST_REDIS_URL).
-collect_ignore = [] if TEST_DATABASE_URL else ["policy/test_plans.py"]
+collect_ignore = [] if TEST_DATABASE_URL else ["policy/test_plans.py", "test_transactions.py"]
 if not os.environ.get("TEST_REDIS_URL"):
     collect_ignore.append("evidence/test_export_worker.py")
 

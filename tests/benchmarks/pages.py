@@ -138,7 +138,6 @@ def start_gunicorn(module: str, port: int, env: dict[str, str]) -> subprocess.Po
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
-            "--workers=2",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
             module,
@@ -222,9 +221,9 @@ def wrk(port: int, path: str, cookie: str | None, seconds: int, script: Path) ->
     return Run(figures["requests"], figures["seconds"], figures["p50_ms"], figures["p95_ms"])
 
 
-def measure(app, cookies, ids, rounds: int, seconds: int, script: Path) -> list[Row]:
+def measure(app, pages, cookies, ids, rounds: int, seconds: int, script: Path) -> list[Row]:
     rows = []
-    for who, template in DEMO_PAGES:
+    for who, template in pages:
         url = template.format(**ids)
         answer = get(APP_PORT, url, {"Cookie": cookies[who]})
         assert answer.status == 200, (who, url, answer.status)
@@ -288,7 +287,9 @@ def main() -> None:
     parser.add_argument("--scales", default="0,10000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--only", help="measure only the pages whose 'who address' has this")
     options = parser.parse_args()
+    pages = [p for p in DEMO_PAGES if options.only is None or options.only in " ".join(p)]
     scales = [int(n) for n in options.scales.split(",")]
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -312,13 +313,12 @@ def main() -> None:
                 start_gunicorn("tests.benchmarks.bare:app", BARE_PORT, env),
             ]
             try:
-                people = {who for who, _ in DEMO_PAGES}
+                people = {who for who, _ in pages}
                 cookies = {who: sign_in(f"{who}@example.org") for who in people}
                 name = f"{scale:,} seeded reflections" if scale else "Demo data only"
                 say(name)
-                rows = measure(
-                    app, cookies, reflection_ids(app), options.rounds, options.seconds, script
-                )
+                ids = reflection_ids(app)
+                rows = measure(app, pages, cookies, ids, options.rounds, options.seconds, script)
                 tables.append(table(name, rows, baseline))
                 baseline = baseline or {(r.who, r.url): r.rate for r in rows}
                 runs[scale] = rows
