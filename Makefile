@@ -37,7 +37,7 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check journal tests
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=20
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -46,13 +46,17 @@ class SetDigest:
         return self.times.since
 
 
+# Built once: loader options are immutable, and every list of reflections uses them.
+PEOPLE = (
+    joinedload(Reflection.author),
+    joinedload(Reflection.meeting).joinedload(Meeting.learning_set),
+    joinedload(Reflection.learning_set),
+)
+
+
 def with_people(query: Select) -> Select:
     """Load what a list of reflections shows (author, meeting, set) in the same query."""
-    return query.options(
-        joinedload(Reflection.author),
-        joinedload(Reflection.meeting).joinedload(Meeting.learning_set),
-        joinedload(Reflection.learning_set),
-    )
+    return query.options(*PEOPLE)
 
 
 def shared_since(user: User, set_id: int, since: datetime | None) -> Select[tuple[Reflection]]:
