@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
 
 
 def _read_without_transaction() -> None:
-    if request.method in READS:
+    # Only a session not yet begun can choose: one that is (a test's own, shared with the
+    # request) reads in its transaction as before.
+    if request.method in READS and not db.session().in_transaction():
         # SQLAlchemy gives the connection back to the pool with the engine's isolation level.
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -1,10 +1,14 @@
 """Fixtures: an app on a fresh database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
 a client, a CLI runner, an `auth` helper, factories and a SQL statement counter."""
 
+import copy
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -25,8 +29,6 @@ collect_ignore = [] if TEST_DATABASE_URL else ["policy/test_plans.py", "test_tra
 if not os.environ.get("TEST_REDIS_URL"):
     collect_ignore.append("evidence/test_export_worker.py")
 
-_postgres_tables_ready = False
-
 
 @pytest.fixture(params=DATABASES)
 def database(request) -> str:
@@ -41,16 +43,37 @@ def app_config() -> dict:
     return {}
 
 
+@dataclass
+class ReusedApp:
+    """An app kept for every test of one database kind and configuration, as it was made.
+
+    Making an app compiles a URL builder per route (Werkzeug), a tenth of a second that every
+    test paid. Each test still starts from what a new app would have: the configuration and
+    extensions as made, empty rate-limit counters, and empty tables.
+    """
+
+    app: Flask
+    config: dict
+    extensions: dict
+    schema: Path | None  # SQLite: a copy of the empty database, copied over it for each test
+
+
+_apps: dict[tuple[str, str], ReusedApp] = {}
+
+
 @pytest.fixture
-def app(database, tmp_path, app_config) -> Iterator[Flask]:
-    global _postgres_tables_ready
-    app = make_app(database_url(database, tmp_path), **app_config)
+def app(database, app_config, tmp_path_factory) -> Iterator[Flask]:
+    """A fresh app's state on a fresh database."""
+    key = (database, repr(sorted(app_config.items())))
+    reused = _apps.get(key) or _make(key, database, app_config, tmp_path_factory)
+    app = reused.app
+    # A test may add routes (as a new app allows): such an app is not used again.
+    routes = len(app.url_map._rules)
+    app._got_first_request = False
     with app.app_context():
-        event.listen(db.engine, "connect", _commit_without_waiting_for_the_disk)
-        if database == "sqlite" or not _postgres_tables_ready:
-            db.drop_all()
-            db.create_all()
-            _postgres_tables_ready = database == "postgresql" or _postgres_tables_ready
+        if reused.schema is not None:
+            db.engine.dispose()
+            shutil.copyfile(reused.schema, db.engine.url.database)
     yield app
     with app.app_context():
         db.session.remove()
@@ -58,7 +81,41 @@ def app(database, tmp_path, app_config) -> Iterator[Flask]:
             tables = ", ".join(table.name for table in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+        else:
+            db.engine.dispose()
+    app.config.clear()
+    app.config.update(copy.deepcopy(reused.config))
+    app.extensions.clear()
+    app.extensions.update(reused.extensions)
+    for limiter in {*app.extensions["limiter"], app.extensions["password_limiter"]}:
+        limiter.reset()
+    if len(app.url_map._rules) != routes:
+        del _apps[key]
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _make(key, database: str, app_config: dict, tmp_path_factory) -> ReusedApp:
+    global _postgres_tables_ready
+    folder = tmp_path_factory.mktemp("app")
+    app = make_app(database_url(database, folder), **app_config)
+    schema = None
+    with app.app_context():
+        event.listen(db.engine, "connect", _commit_without_waiting_for_the_disk)
+        if database == "sqlite" or not _postgres_tables_ready:
+            db.drop_all()
+            db.create_all()
+            _postgres_tables_ready = database == "postgresql" or _postgres_tables_ready
+        if database == "sqlite":
+            db.engine.dispose()
+            schema = folder / "schema.sqlite"
+            shutil.copyfile(db.engine.url.database, schema)
+    reused = ReusedApp(app, copy.deepcopy(dict(app.config)), dict(app.extensions), schema)
+    _apps[key] = reused
+    return reused
+
+
+_postgres_tables_ready = False
 
 
 def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
