@@ -730,57 +730,158 @@ def test_a_field_the_server_refuses_is_shown_on_the_form_with_the_text_kept(
         expect(page.get_by_text(experience)).to_be_visible()
 
 
+def edited_offline(context: BrowserContext, page: Page, server: Server, first: str, words: str):
+    """A reflection saved online (version 1), its pages opened, then edited with no signal:
+    the edit waits in the outbox with base_version 1. The page is left offline on the journal."""
+    reflection_id = put_reflection(page, first, visibility="facilitator")
+    for path in (f"/reflections/{reflection_id}", f"/reflections/{reflection_id}/edit"):
+        page.goto(server.url + path)
+    context.set_offline(True)
+    page.goto(f"{server.url}/reflections/{reflection_id}/edit")
+    page.get_by_label("Experience").fill(words)
+    page.get_by_role("button", name="Save reflection").click()
+    expect(outbox_card(page, words)).to_contain_text("Not yet synced")
+    return reflection_id
+
+
+def on_the_laptop(server: Server, person: str, method: str, reflection_id: str, **changes):
+    """The same person changes (PUT) or deletes (DELETE) the reflection on another device."""
+    laptop = api(server, person)
+    path = f"/api/v1/reflections/{reflection_id}"
+    token = {"X-CSRFToken": laptop.get("/api/v1/me").json["csrf_token"]}
+    if method == "DELETE":
+        assert laptop.delete(path, headers=token).status_code == 204
+        return
+    body = laptop.get(path).json
+    fields = {**{k: body[k] for k in WRITABLE}, **changes, "base_version": body["version"]}
+    assert laptop.put(path, json=fields, headers=token).status_code == 200
+
+
+def reflections_of(server: Server, person: str) -> list[dict]:
+    """All of the person's reflections, as the API lists them (every page)."""
+    client = api(server, person)
+    found, address = [], "/api/v1/reflections?limit=100"
+    while address:
+        answer = client.get(address).json
+        found += answer["reflections"]
+        address = answer["next"]
+    return found
+
+
+@pytest.mark.parametrize("choice", ["Merge by hand", "Keep mine"])
 def test_a_conflicting_edit_from_a_second_device_keeps_both_versions_until_the_person_chooses(
-    browser: Browser, server: Server
+    browser: Browser, server: Server, choice: str
 ):
     first = f"First words {uuid.uuid4().hex[:8]}."
     on_the_phone = f"{first} Then, on the train, more on the phone."
-    on_the_laptop = f"{first} Meanwhile, on the laptop, something else."
+    elsewhere = f"{first} Meanwhile, on the laptop, something else."
     with phone(browser) as context:
         page = context.new_page()
         sign_in(page, server, "cara")
         ready_offline(page)
-        reflection_id = put_reflection(page, first, visibility="facilitator")
-        for path in (f"/reflections/{reflection_id}", f"/reflections/{reflection_id}/edit"):
-            page.goto(server.url + path)
-
-        context.set_offline(True)
-        page.goto(f"{server.url}/reflections/{reflection_id}/edit")
-        page.get_by_label("Experience").fill(on_the_phone)
-        page.get_by_role("button", name="Save reflection").click()
-        expect(outbox_card(page, on_the_phone)).to_contain_text("Not yet synced")
-        laptop = api(server, "cara")
-        laptop_body = laptop.get(f"/api/v1/reflections/{reflection_id}").json
-        changed = laptop.put(
-            f"/api/v1/reflections/{reflection_id}",
-            json={
-                **{k: laptop_body[k] for k in WRITABLE},
-                "experience": on_the_laptop,
-                "base_version": 1,
-            },
-            headers={"X-CSRFToken": laptop.get("/api/v1/me").json["csrf_token"]},
-        )
-        assert changed.status_code == 200
+        reflection_id = edited_offline(context, page, server, first, on_the_phone)
+        on_the_laptop(server, "cara", "PUT", reflection_id, experience=elsewhere)
         context.set_offline(False)
 
         card = outbox_card(page, on_the_phone)
         expect(card).to_contain_text("Needs your attention")
         expect(card).to_contain_text("changed somewhere else too")
-        assert on_server(server, "cara", reflection_id)["experience"] == on_the_laptop
+        assert on_server(server, "cara", reflection_id)["experience"] == elsewhere
         card.get_by_role("link", name="Compare the two versions").click()
         comparison = page.locator("#pwa-conflict")
         expect(comparison.locator(".pwa-version").nth(0)).to_contain_text(on_the_phone)
-        expect(comparison.locator(".pwa-version").nth(1)).to_contain_text(on_the_laptop)
+        expect(comparison.locator(".pwa-version").nth(1)).to_contain_text(elsewhere)
         expect(comparison.locator(".pwa-version").nth(1)).to_contain_text("version 2")
 
-        comparison.get_by_role("button", name="Merge by hand").click()
-        merged = f"{on_the_laptop} And from the phone: more on the train."
-        page.get_by_label("Experience, merged").fill(merged)
-        page.get_by_role("button", name="Save the merged version").click()
+        assert puts_of(server, reflection_id) == [201, 409]  # nothing overwritten yet
 
-        expect(outbox_card(page, merged)).to_contain_text("Synced")
+        chosen = on_the_phone
+        comparison.get_by_role("button", name=choice).click()
+        if choice == "Merge by hand":
+            chosen = f"{elsewhere} And from the phone: more on the train."
+            page.get_by_label("Experience, merged").fill(chosen)
+            page.get_by_role("button", name="Save the merged version").click()
+
+        # Sent on top of the server's version 2, as version 3.
+        expect(outbox_card(page, chosen)).to_contain_text("Synced")
         saved = on_server(server, "cara", reflection_id)
-        assert (saved["experience"], saved["version"]) == (merged, 3)
+        assert (saved["experience"], saved["version"]) == (chosen, 3)
+        assert entry_ids(page) == []
+
+
+def test_keeping_the_servers_version_drops_the_phones_and_changes_nothing_on_the_server(
+    browser: Browser, server: Server
+):
+    first = f"Kept as is {uuid.uuid4().hex[:8]}."
+    on_the_phone = f"{first} A change on the phone, on second thoughts not wanted."
+    elsewhere = f"{first} The laptop's version, the one to keep."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = edited_offline(context, page, server, first, on_the_phone)
+        on_the_laptop(server, "cara", "PUT", reflection_id, experience=elsewhere)
+        context.set_offline(False)
+        expect(outbox_card(page, on_the_phone)).to_contain_text("Needs your attention")
+        page.goto(server.url + "/reflections")
+        flag = page.locator(
+            f'main article.card:not(.pwa-entry):has(a[href="/reflections/{reflection_id}"])'
+        )
+        expect(flag.locator(".pwa-state")).to_have_text(
+            "Changes on this phone: Needs your attention."
+        )
+
+        page.goto(f"{server.url}/reflections/{reflection_id}")
+        comparison = page.locator("#pwa-conflict")
+        expect(comparison.locator(".pwa-version").nth(0)).to_contain_text(on_the_phone)
+        with page.expect_navigation():
+            comparison.get_by_role("button", name="Keep the server’s").click()
+
+        expect(page.locator("#pwa-conflict")).to_have_count(0)
+        expect(page.locator("main")).to_contain_text(elsewhere)
+        assert entry_ids(page) == []
+        drafts = "async () => (await SJ.vault.list(SJ.person, 'drafts')).length"
+        assert page.evaluate(drafts) == 0
+        saved = on_server(server, "cara", reflection_id)
+        assert (saved["experience"], saved["version"]) == (elsewhere, 2)
+        assert puts_of(server, reflection_id) == [201, 409]  # nothing sent after the choice
+        page.goto(server.url + "/reflections")
+        ready_offline(page)
+        expect(flag).to_contain_text(elsewhere[:60])
+        expect(flag.locator(".pwa-state")).to_have_count(0)
+        expect(page.locator("#pwa-outbox")).to_have_count(0)
+        # The edit form opens on the server's text: nothing of the phone's comes back.
+        page.goto(f"{server.url}/reflections/{reflection_id}/edit")
+        ready_offline(page)
+        expect(page.get_by_label("Experience")).to_have_value(elsewhere)
+        expect(page.locator("#pwa-restored")).to_have_count(0)
+
+
+def test_an_edit_of_a_reflection_deleted_elsewhere_can_be_saved_as_a_new_one(
+    browser: Browser, server: Server
+):
+    first = f"Deleted elsewhere {uuid.uuid4().hex[:8]}."
+    on_the_phone = f"{first} Written on the phone while the laptop deleted it."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = edited_offline(context, page, server, first, on_the_phone)
+        on_the_laptop(server, "cara", "DELETE", reflection_id)
+        context.set_offline(False)
+
+        card = outbox_card(page, on_the_phone)
+        expect(card).to_contain_text("Needs your attention: it was deleted somewhere else.")
+        assert entry_ids(page) == [reflection_id]
+        card.get_by_role("button", name="Save it as a new reflection").click()
+
+        expect(outbox_card(page, on_the_phone)).to_contain_text("Synced")
+        wait_for(page, "async () => (await SJ.outbox.list(SJ.person)).length === 0")
+        (saved,) = [r for r in reflections_of(server, "cara") if first in r["experience"]]
+        assert saved["id"] != reflection_id
+        assert (saved["experience"], saved["version"]) == (on_the_phone, 1)
+        assert saved["visibility"] == "facilitator"
+        assert api(server, "cara").get(f"/api/v1/reflections/{reflection_id}").status_code == 404
 
 
 def end_sessions(server: Server, person: str) -> None:
