@@ -40,6 +40,8 @@ class Answer:
 
 
 UNAVAILABLE = Answer(503, "<h1>Service unavailable</h1>", "text/html")
+# A captive portal (station wifi) answers every request with its own page, and a 200.
+PORTAL = Answer(200, "<html><h1>Welcome! Accept our terms to get online</h1></html>", "text/html")
 
 
 @dataclass
@@ -672,16 +674,13 @@ def test_a_captive_portal_page_or_a_rotated_token_keeps_it_queued_until_it_is_sa
     browser: Browser, server: Server
 ):
     experience = f"Station wifi {uuid.uuid4().hex[:8]}: a login page answered instead."
-    portal = Answer(
-        200, "<html><h1>Welcome! Accept our terms to get online</h1></html>", "text/html"
-    )
     rotated = json_answer(400, error="The form expired.", reason="csrf")
     with phone(browser) as context:
         page = context.new_page()
         sign_in(page, server, "cal")
         ready_offline(page)
         page.goto(server.url + "/reflections/new")
-        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[portal] * 20)
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[PORTAL] * 20)
         write(page, experience)
 
         card = outbox_card(page, experience)
@@ -700,6 +699,95 @@ def test_a_captive_portal_page_or_a_rotated_token_keeps_it_queued_until_it_is_sa
         assert puts_of(server, reflection_id) == [201]
         # The rotated token was replaced by a fresh one from the API, and the PUT sent again.
         assert server.faults.reached.count(("GET", "/api/v1/me", 200)) > me_before
+
+
+@dataclass
+class BackgroundSync:
+    """Chromium's Background Sync, driven through the DevTools protocol from a blank tab (no
+    script of the app's): `fire()` sends the worker a `sync` event for the outbox's tag, as the
+    browser does when the connection is back or when it retries a failed round."""
+
+    context: BrowserContext
+    origin: str
+    tab: Page = field(init=False)
+    registrations: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tab = self.context.new_page()
+        self.cdp = self.context.new_cdp_session(self.tab)
+        self.cdp.on("ServiceWorker.workerRegistrationUpdated", self.updated)
+        self.cdp.send("ServiceWorker.enable")
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not self.registrations:
+            if time.monotonic() > deadline:
+                raise AssertionError("DevTools reported no service worker registration")
+            self.tab.evaluate("0")  # lets Playwright deliver the protocol's events
+
+    def updated(self, event: dict) -> None:
+        for registration in event["registrations"]:
+            if registration["scopeURL"] == f"{self.origin}/" and not registration["isDeleted"]:
+                self.registrations.append(registration["registrationId"])
+
+    def fire(self) -> None:
+        self.cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": self.origin,
+                "registrationId": self.registrations[-1],
+                "tag": "outbox",
+                "lastChance": False,
+            },
+        )
+
+    def outbox(self) -> list[dict]:
+        """The outbox as the service worker itself reads it (its copies of store.js and
+        outbox.js, the person's key from IndexedDB)."""
+        (worker,) = self.context.service_workers
+        return worker.evaluate("async () => SJ.outbox.list(await SJ.device.current())")
+
+
+def test_background_sync_sends_the_outbox_from_the_worker_with_no_page_open(
+    browser: Browser, server: Server
+):
+    experience = f"Background {uuid.uuid4().hex[:8]}: sent by the worker, the app closed."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        context.set_offline(True)
+        reflection_id = queue_offline(page, experience)
+        sync = BackgroundSync(context, server.url)
+        page.close()  # the app is closed: no page script can send anything
+        assert [open_page.url for open_page in context.pages] == ["about:blank"]
+        me_before = server.faults.reached.count(("GET", "/api/v1/me", 200))
+
+        # Back online, behind a captive portal: the worker is answered with its page.
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[PORTAL] * 20)
+        context.set_offline(False)
+        sync.fire()
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not any(
+            "did not come from Set Journal" in (e["lastError"] or "") for e in sync.outbox()
+        ):
+            assert time.monotonic() < deadline, "the worker never tried to send it"
+            sync.tab.evaluate("0")
+        assert [e["id"] for e in sync.outbox()] == [reflection_id]
+        assert puts_of(server, reflection_id) == []
+
+        # Out of the portal: the browser's next round sends it, once, and it leaves the outbox.
+        server.faults.scripted.clear()
+        sync.fire()
+        saved = on_server(server, "lee", reflection_id)
+
+        assert (saved["experience"], saved["version"]) == (experience, 1)
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while sync.outbox():
+            assert time.monotonic() < deadline, "the worker kept an entry the server saved"
+            sync.tab.evaluate("0")
+        assert puts_of(server, reflection_id) == [201]
+        # The worker has no page to read a token from: it asked the API for one.
+        assert server.faults.reached.count(("GET", "/api/v1/me", 200)) > me_before
+        assert [open_page.url for open_page in context.pages] == ["about:blank"]
 
 
 def test_a_field_the_server_refuses_is_shown_on_the_form_with_the_text_kept(
