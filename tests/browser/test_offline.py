@@ -285,6 +285,7 @@ def test_visited_pages_open_offline_and_an_unvisited_one_shows_the_offline_page(
         assert response is not None and response.from_service_worker
         expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
         expect(page.get_by_role("link", name="Write a reflection")).to_be_visible()
+        expect(page.get_by_text("This needs a connection")).to_be_hidden()
         assert console.errors == []
 
 
@@ -405,18 +406,21 @@ def storage_of(page: Page) -> str:
     return page.locator('meta[name="journal-storage"]').get_attribute("content")
 
 
-def put_reflection(page: Page, experience: str, visibility: str = "private") -> str:
+def put_reflection(
+    page: Page, experience: str, visibility: str = "private", next_action: str = ""
+) -> str:
     """A reflection saved through the API from the page (as another device of theirs would)."""
     reflection_id = str(uuid.uuid4())
     status = page.evaluate(
-        """async ([id, experience, visibility]) => (await fetch(`/api/v1/reflections/${id}`, {
+        """async ([id, experience, visibility, next_action]) =>
+          (await fetch(`/api/v1/reflections/${id}`, {
             method: "PUT",
             headers: {"Content-Type": "application/json",
                       "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
-            body: JSON.stringify({experience, insight: "", next_action: "", action_due: null,
+            body: JSON.stringify({experience, insight: "", next_action, action_due: null,
               action_status: "open", action_outcome: "", meeting_id: null, set_id: null,
               visibility, base_version: null})})).status""",
-        [reflection_id, experience, visibility],
+        [reflection_id, experience, visibility, next_action],
     )
     assert status == 201
     return reflection_id
@@ -744,6 +748,66 @@ class BackgroundSync:
         outbox.js, the person's key from IndexedDB)."""
         (worker,) = self.context.service_workers
         return worker.evaluate("async () => SJ.outbox.list(await SJ.device.current())")
+
+
+def test_deleting_or_updating_an_action_offline_says_it_needs_a_connection_and_changes_nothing(
+    browser: Browser, server: Server
+):
+    experience = f"Needs a connection {uuid.uuid4().hex[:8]}."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = put_reflection(page, experience, next_action="Ask Fran about pacing.")
+        delete_page = f"{server.url}/reflections/{reflection_id}/delete"
+        for address in (delete_page, f"{server.url}/actions"):
+            page.goto(address)
+        posts_before = [r for r in server.faults.reached if r[0] == "POST"]
+        context.set_offline(True)
+
+        # Delete, from the copy of the confirmation page kept on the phone.
+        page.goto(delete_page)
+        with page.expect_navigation() as sent:
+            page.get_by_role("button", name="Delete for good").click()
+        answer = sent.value
+        assert answer is not None and answer.from_service_worker and answer.status == 503
+        expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+        expect(page.locator("main")).to_contain_text("This needs a connection")
+        expect(page.locator("main")).to_contain_text("nothing was changed")
+        expect(page.get_by_text("has not been opened on this phone")).to_be_hidden()
+        expect(page.get_by_role("link", name="Try again")).to_be_hidden()
+        page.get_by_role("link", name="Back to the page you were on").click()
+        expect(page).to_have_url(delete_page)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Delete this reflection?")
+
+        # An action's status and outcome, from the copy of /actions.
+        outcome = "It went well: Fran suggested pausing after each question."
+        page.goto(f"{server.url}/actions")
+        action = page.locator(f"#action-{reflection_id}")
+        action.get_by_label("Status").select_option(label="Done")
+        action.get_by_label("What came of it").fill(outcome)
+        with page.expect_navigation() as sent:
+            action.get_by_role("button", name="Update").click()
+        assert sent.value is not None and sent.value.status == 503
+        expect(page.locator("main")).to_contain_text("nothing was changed")
+        # Back in the tab's history: the form as it was left, what was typed kept.
+        page.get_by_role("link", name="Back to the page you were on").click()
+        expect(page).to_have_url(f"{server.url}/actions")
+        expect(action.get_by_label("What came of it")).to_have_value(outcome)
+        expect(action.get_by_label("Status")).to_have_value("done")
+
+        context.set_offline(False)
+        saved = on_server(server, "cara", reflection_id)
+        assert (saved["experience"], saved["version"], saved["action_status"]) == (
+            experience,
+            1,
+            "open",
+        )
+        assert [r for r in server.faults.reached if r[0] == "POST"] == posts_before
+        # The browser logs each 503 (the two forms), and nothing else went wrong.
+        assert [e for e in console.errors if "with a status of 503" not in e] == []
+        assert len(console.errors) == 2
 
 
 def test_background_sync_sends_the_outbox_from_the_worker_with_no_page_open(

@@ -286,6 +286,14 @@ def test_the_offline_page_explains_a_form_that_could_not_be_sent_too(client):
     page = client.get("/offline").text
 
     assert 'class="not-visited"' in page and 'class="not-sent"' in page
+    # The service worker shows the second (data-not-sent) for a form sent with no connection
+    # and points "Back" at the form's page (tests/browser/test_offline.py).
+    not_sent = re.search(r'<div class="not-sent">(.*?)</div>', page, re.S)
+    assert not_sent is not None
+    words = " ".join(not_sent[1].split())
+    assert "This needs a connection" in words and "so nothing was changed" in words
+    # The worker finds the link by `data-back href="…"` (templates/pwa/sw.js).
+    assert '<a class="button" data-back href="/">Back to the page you were on</a>' in words
 
 
 @pytest.mark.parametrize(
