@@ -1095,6 +1095,62 @@ def test_a_session_ended_offline_keeps_the_queue_sealed_from_others_and_sends_it
         expect(page.locator("#pwa-outbox")).to_have_count(0)
 
 
+def switch_person_unseen(context: BrowserContext, server: Server, before: str, after: str) -> None:
+    """`before` signs out and `after` signs in on this browser without a page or the worker
+    seeing it (the browser's cookies, the app's forms): the moment on a shared phone between a
+    new sign-in and the device hearing of it."""
+    from tests.helpers import csrf_token_of
+
+    me = context.request.get(f"{server.url}/api/v1/me").json()
+    assert me["email"] == f"{before}@example.org"
+    out = context.request.post(
+        f"{server.url}/logout", form={"csrf_token": me["csrf_token"]}, max_redirects=0
+    )
+    assert out.status == 302
+    token = csrf_token_of(context.request.get(f"{server.url}/login").text())
+    signed_in = context.request.post(
+        f"{server.url}/login",
+        form={"email": f"{after}@example.org", "password": demo.PASSWORD, "csrf_token": token},
+        max_redirects=0,
+    )
+    assert signed_in.status == 302
+
+
+def test_a_queue_is_never_saved_in_the_journal_of_someone_who_signed_in_unseen(
+    browser: Browser, server: Server
+):
+    experience = f"Lee's words {uuid.uuid4().hex[:8]}: never to land in Cal's journal."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        page.goto(server.url + "/reflections")
+        ready_offline(page)
+        context.set_offline(True)
+        reflection_id = queue_offline(page, experience)
+        switch_person_unseen(context, server, "lee", "cal")
+
+        # The page still holds Lee's queue and key; the browser's session is Cal's.
+        context.set_offline(False)
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Needs your attention")
+
+        assert 403 in puts_of(server, reflection_id)
+        assert [s for s in puts_of(server, reflection_id) if s < 300] == []
+        for person in ("lee", "cal"):
+            found = api(server, person).get(f"/api/v1/reflections/{reflection_id}")
+            assert found.status_code == 404, person
+        assert entry_ids(page) == [reflection_id]
+
+        # Its writer signs in again (after Cal signs out): it goes, to Lee's journal.
+        page.goto(server.url + "/")
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+        sign_in(page, server, "lee")
+        saved = on_server(server, "lee", reflection_id)
+
+        assert saved["experience"] == experience
+
+
 def test_what_waits_for_days_or_was_wiped_by_the_browser_is_said_not_hidden(
     browser: Browser, server: Server
 ):
