@@ -86,9 +86,11 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": {"type": "string"},
             },
             "reason": {
-                "description": "With 400: `csrf` for a missing or wrong token.",
+                "description": "With 400: `csrf` for a missing or wrong token. With 403:"
+                " `storage` when X-Journal-Storage names someone other than the person"
+                " signed in.",
                 "type": "string",
-                "enum": ["csrf"],
+                "enum": ["csrf", "storage"],
             },
         },
     },
@@ -170,6 +172,17 @@ CSRF_PARAMETER = {
     "required": True,
     "schema": {"type": "string"},
     "description": "The token from GET /api/v1/me or the page's csrf-token meta tag.",
+}
+
+
+STORAGE_PARAMETER = {
+    "name": "X-Journal-Storage",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Whose queue on the device this comes from (the offline client sends the"
+    " page's journal-storage name): refused with 403, reason `storage`, when someone else is"
+    " signed in.",
 }
 
 
@@ -261,7 +274,7 @@ def document() -> dict[str, Any]:
                 },
                 "put": {
                     "summary": "Create (base_version null) or update my reflection",
-                    "parameters": [CSRF_PARAMETER],
+                    "parameters": [CSRF_PARAMETER, STORAGE_PARAMETER],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": _ref("ReflectionWrite")}},
@@ -272,7 +285,11 @@ def document() -> dict[str, Any]:
                         "400": CSRF_ERROR,
                         "401": ERROR_401,
                         "500": ERROR_500,
-                        "403": _json(_ref("Error"), "Readable by me, but not mine to change"),
+                        "403": _json(
+                            _ref("Error"),
+                            "Readable by me, but not mine to change; or X-Journal-Storage"
+                            " names someone else (reason: storage)",
+                        ),
                         "404": ERROR_404,
                         "409": _json(
                             _ref("Conflict"),

@@ -21,8 +21,11 @@ BACKGROUND_COLOUR = "#fdfcfa"  # the page's paper (--paper): the splash screen's
 REVALIDATE = "no-cache"
 # Which person's storage an HTML answer belongs to (journal/pwa/storage.py), for the service
 # worker: it files a page under that name, and forgets every page when it reads SIGNED_OUT.
+# The outbox sends it back on each PUT, naming whose queue the reflection comes from.
 STORAGE_HEADER = "X-Journal-Storage"
 SIGNED_OUT = "none"
+# The error's reason when a request names someone else's storage (only_for_its_writer).
+STORAGE_REASON = "storage"
 # Scripts the service worker shares with the pages (the outbox is sent from both).
 WORKER_SCRIPTS = ("pwa/store.js", "pwa/outbox.js")
 
@@ -142,6 +145,22 @@ def storage_name():
         return None
 
     return {"journal_storage": journal_storage}
+
+
+@bp.before_app_request
+def only_for_its_writer():
+    """A request that says whose storage on the device it comes from (the outbox's PUT, in
+    X-Journal-Storage) is refused when someone else is signed in. On a shared phone a sign-in
+    can change the session under a queued reflection a moment before the device hears of it
+    (another tab, the worker's Background Sync): one person's words must never be saved in
+    another's journal, whatever the device believes. Without the header, nothing changes."""
+    claimed = request.headers.get(STORAGE_HEADER)
+    if claimed is None or not current_user.is_authenticated:
+        return None  # not from the outbox, or nobody signed in (the API answers 401)
+    if claimed == storage.storage_id(current_user):
+        return None
+    message = "Someone else is signed in on this device: this was written by another person."
+    return jsonify(error=message, status=403, reason=STORAGE_REASON), 403
 
 
 @bp.after_app_request

@@ -10,7 +10,9 @@
 //     never more than 30 s apart (and at once when the browser says it is online again);
 //   - 400 with reason "csrf" (the token rotated: a new sign-in, a password change): a fresh
 //     token from GET /api/v1/me, and the same request again;
-//   - 401 (the session ended): kept; the person is asked to sign in, and it goes after;
+//   - 401 (the session ended), or 403 with reason "storage" (someone else is signed in now:
+//     each PUT names whose queue it comes from): kept; the person is asked to sign in, and it
+//     goes after;
 //   - 409: kept with the server's copy beside it (null when deleted there), for the person to
 //     choose or merge (journal.js); nothing is overwritten in either direction;
 //   - 422, 413, 403, 404: kept with the server's words, for the person to fix or save anew.
@@ -111,7 +113,7 @@
     return { offline: true }; // a portal's page, a server error: try later
   }
 
-  async function put(entry) {
+  async function put(person, entry) {
     return fetch(`/api/v1/reflections/${encodeURIComponent(entry.id)}`, {
       method: "PUT",
       credentials: "same-origin",
@@ -121,6 +123,9 @@
         "Content-Type": "application/json",
         Accept: "application/json",
         "X-CSRFToken": token || "",
+        // Whose queue this is: the server refuses it if someone else's session is the one
+        // signed in now (a shared phone, a sign-in the device has not heard of yet).
+        "X-Journal-Storage": person,
       },
       body: JSON.stringify(entry.body),
     });
@@ -156,7 +161,7 @@
     for (let attempt = 0; attempt < 2; attempt += 1) {
       let response;
       try {
-        response = await put(entry);
+        response = await put(person, entry);
       } catch (error) {
         return later(person, entry, "no connection");
       }
@@ -176,6 +181,10 @@
         if (fresh.signIn) return needsPerson(person, entry, { kind: "signin" });
         if (!fresh.token) return later(person, entry, "no connection");
         continue;
+      }
+      // Someone else is signed in: kept, sealed, until its writer signs in again.
+      if (response.status === 403 && answer.reason === "storage") {
+        return needsPerson(person, entry, { kind: "signin" });
       }
       switch (response.status) {
         case 401:

@@ -74,9 +74,11 @@ self.addEventListener("sync", (event) => {
 async function navigate(event) {
   const request = event.request;
   if (request.method !== "GET") {
-    // A form sent with no connection: the offline page rather than the browser's error. (The
-    // writing form never comes here when scripts run: it goes through the outbox.)
-    return fetch(request).catch(() => offlinePage("data-not-sent"));
+    // A form sent with no connection (delete, an action's status, a comment, evidence): the
+    // offline page says it needs one and nothing was changed, with a 503, rather than the
+    // browser's error. Nothing is queued: only reflections have an outbox, with versions to
+    // settle conflicts. (The writing form never comes here when scripts run.)
+    return fetch(request).catch(() => offlinePage("data-not-sent", sameOrigin(request.referrer)));
   }
   try {
     const response = await fetch(request);
@@ -129,8 +131,9 @@ async function markedAsCopy(response) {
   return new Response(marked, { status: response.status, headers });
 }
 
-// `mark`: a flag on <body> choosing which of the page's explanations shows (offline.html).
-async function offlinePage(mark) {
+// `mark`: a flag on <body> choosing which of the page's explanations shows (offline.html);
+// `back`: where its "Back to the page you were on" leads (the form's page).
+async function offlinePage(mark, back) {
   const page = await caches.match(OFFLINE_URL, { cacheName: SHELL });
   if (!page) {
     return new Response("You are offline.", {
@@ -139,8 +142,23 @@ async function offlinePage(mark) {
     });
   }
   if (!mark) return page;
-  const html = (await page.text()).replace("<body", `<body ${mark}`);
+  let html = (await page.text()).replace("<body", `<body ${mark}`);
+  if (back) html = html.replace(/data-back href="[^"]*"/, `data-back href="${escapeAttribute(back)}"`);
   return new Response(html, { status: 503, headers: page.headers });
+}
+
+// A page of this app, or nothing (a referrer may be empty or, in principle, elsewhere).
+function sameOrigin(address) {
+  try {
+    const url = new URL(address);
+    return url.origin === self.location.origin ? url.href : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+function escapeAttribute(text) {
+  return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 }
 
 async function cacheFirst(request) {

@@ -40,6 +40,8 @@ class Answer:
 
 
 UNAVAILABLE = Answer(503, "<h1>Service unavailable</h1>", "text/html")
+# A captive portal (station wifi) answers every request with its own page, and a 200.
+PORTAL = Answer(200, "<html><h1>Welcome! Accept our terms to get online</h1></html>", "text/html")
 
 
 @dataclass
@@ -283,6 +285,7 @@ def test_visited_pages_open_offline_and_an_unvisited_one_shows_the_offline_page(
         assert response is not None and response.from_service_worker
         expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
         expect(page.get_by_role("link", name="Write a reflection")).to_be_visible()
+        expect(page.get_by_text("This needs a connection")).to_be_hidden()
         assert console.errors == []
 
 
@@ -403,18 +406,21 @@ def storage_of(page: Page) -> str:
     return page.locator('meta[name="journal-storage"]').get_attribute("content")
 
 
-def put_reflection(page: Page, experience: str, visibility: str = "private") -> str:
+def put_reflection(
+    page: Page, experience: str, visibility: str = "private", next_action: str = ""
+) -> str:
     """A reflection saved through the API from the page (as another device of theirs would)."""
     reflection_id = str(uuid.uuid4())
     status = page.evaluate(
-        """async ([id, experience, visibility]) => (await fetch(`/api/v1/reflections/${id}`, {
+        """async ([id, experience, visibility, next_action]) =>
+          (await fetch(`/api/v1/reflections/${id}`, {
             method: "PUT",
             headers: {"Content-Type": "application/json",
                       "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
-            body: JSON.stringify({experience, insight: "", next_action: "", action_due: null,
+            body: JSON.stringify({experience, insight: "", next_action, action_due: null,
               action_status: "open", action_outcome: "", meeting_id: null, set_id: null,
               visibility, base_version: null})})).status""",
-        [reflection_id, experience, visibility],
+        [reflection_id, experience, visibility, next_action],
     )
     assert status == 201
     return reflection_id
@@ -672,16 +678,13 @@ def test_a_captive_portal_page_or_a_rotated_token_keeps_it_queued_until_it_is_sa
     browser: Browser, server: Server
 ):
     experience = f"Station wifi {uuid.uuid4().hex[:8]}: a login page answered instead."
-    portal = Answer(
-        200, "<html><h1>Welcome! Accept our terms to get online</h1></html>", "text/html"
-    )
     rotated = json_answer(400, error="The form expired.", reason="csrf")
     with phone(browser) as context:
         page = context.new_page()
         sign_in(page, server, "cal")
         ready_offline(page)
         page.goto(server.url + "/reflections/new")
-        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[portal] * 20)
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[PORTAL] * 20)
         write(page, experience)
 
         card = outbox_card(page, experience)
@@ -700,6 +703,155 @@ def test_a_captive_portal_page_or_a_rotated_token_keeps_it_queued_until_it_is_sa
         assert puts_of(server, reflection_id) == [201]
         # The rotated token was replaced by a fresh one from the API, and the PUT sent again.
         assert server.faults.reached.count(("GET", "/api/v1/me", 200)) > me_before
+
+
+@dataclass
+class BackgroundSync:
+    """Chromium's Background Sync, driven through the DevTools protocol from a blank tab (no
+    script of the app's): `fire()` sends the worker a `sync` event for the outbox's tag, as the
+    browser does when the connection is back or when it retries a failed round."""
+
+    context: BrowserContext
+    origin: str
+    tab: Page = field(init=False)
+    registrations: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tab = self.context.new_page()
+        self.cdp = self.context.new_cdp_session(self.tab)
+        self.cdp.on("ServiceWorker.workerRegistrationUpdated", self.updated)
+        self.cdp.send("ServiceWorker.enable")
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not self.registrations:
+            if time.monotonic() > deadline:
+                raise AssertionError("DevTools reported no service worker registration")
+            self.tab.evaluate("0")  # lets Playwright deliver the protocol's events
+
+    def updated(self, event: dict) -> None:
+        for registration in event["registrations"]:
+            if registration["scopeURL"] == f"{self.origin}/" and not registration["isDeleted"]:
+                self.registrations.append(registration["registrationId"])
+
+    def fire(self) -> None:
+        self.cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": self.origin,
+                "registrationId": self.registrations[-1],
+                "tag": "outbox",
+                "lastChance": False,
+            },
+        )
+
+    def outbox(self) -> list[dict]:
+        """The outbox as the service worker itself reads it (its copies of store.js and
+        outbox.js, the person's key from IndexedDB)."""
+        (worker,) = self.context.service_workers
+        return worker.evaluate("async () => SJ.outbox.list(await SJ.device.current())")
+
+
+def test_deleting_or_updating_an_action_offline_says_it_needs_a_connection_and_changes_nothing(
+    browser: Browser, server: Server
+):
+    experience = f"Needs a connection {uuid.uuid4().hex[:8]}."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = put_reflection(page, experience, next_action="Ask Fran about pacing.")
+        delete_page = f"{server.url}/reflections/{reflection_id}/delete"
+        for address in (delete_page, f"{server.url}/actions"):
+            page.goto(address)
+        posts_before = [r for r in server.faults.reached if r[0] == "POST"]
+        context.set_offline(True)
+
+        # Delete, from the copy of the confirmation page kept on the phone.
+        page.goto(delete_page)
+        with page.expect_navigation() as sent:
+            page.get_by_role("button", name="Delete for good").click()
+        answer = sent.value
+        assert answer is not None and answer.from_service_worker and answer.status == 503
+        expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+        expect(page.locator("main")).to_contain_text("This needs a connection")
+        expect(page.locator("main")).to_contain_text("nothing was changed")
+        expect(page.get_by_text("has not been opened on this phone")).to_be_hidden()
+        expect(page.get_by_role("link", name="Try again")).to_be_hidden()
+        page.get_by_role("link", name="Back to the page you were on").click()
+        expect(page).to_have_url(delete_page)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Delete this reflection?")
+
+        # An action's status and outcome, from the copy of /actions.
+        outcome = "It went well: Fran suggested pausing after each question."
+        page.goto(f"{server.url}/actions")
+        action = page.locator(f"#action-{reflection_id}")
+        action.get_by_label("Status").select_option(label="Done")
+        action.get_by_label("What came of it").fill(outcome)
+        with page.expect_navigation() as sent:
+            action.get_by_role("button", name="Update").click()
+        assert sent.value is not None and sent.value.status == 503
+        expect(page.locator("main")).to_contain_text("nothing was changed")
+        # Back in the tab's history: the form as it was left, what was typed kept.
+        page.get_by_role("link", name="Back to the page you were on").click()
+        expect(page).to_have_url(f"{server.url}/actions")
+        expect(action.get_by_label("What came of it")).to_have_value(outcome)
+        expect(action.get_by_label("Status")).to_have_value("done")
+
+        context.set_offline(False)
+        saved = on_server(server, "cara", reflection_id)
+        assert (saved["experience"], saved["version"], saved["action_status"]) == (
+            experience,
+            1,
+            "open",
+        )
+        assert [r for r in server.faults.reached if r[0] == "POST"] == posts_before
+        # The browser logs each 503 (the two forms), and nothing else went wrong.
+        assert [e for e in console.errors if "with a status of 503" not in e] == []
+        assert len(console.errors) == 2
+
+
+def test_background_sync_sends_the_outbox_from_the_worker_with_no_page_open(
+    browser: Browser, server: Server
+):
+    experience = f"Background {uuid.uuid4().hex[:8]}: sent by the worker, the app closed."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        context.set_offline(True)
+        reflection_id = queue_offline(page, experience)
+        sync = BackgroundSync(context, server.url)
+        page.close()  # the app is closed: no page script can send anything
+        assert [open_page.url for open_page in context.pages] == ["about:blank"]
+        me_before = server.faults.reached.count(("GET", "/api/v1/me", 200))
+
+        # Back online, behind a captive portal: the worker is answered with its page.
+        server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[PORTAL] * 20)
+        context.set_offline(False)
+        sync.fire()
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not any(
+            "did not come from Set Journal" in (e["lastError"] or "") for e in sync.outbox()
+        ):
+            assert time.monotonic() < deadline, "the worker never tried to send it"
+            sync.tab.evaluate("0")
+        assert [e["id"] for e in sync.outbox()] == [reflection_id]
+        assert puts_of(server, reflection_id) == []
+
+        # Out of the portal: the browser's next round sends it, once, and it leaves the outbox.
+        server.faults.scripted.clear()
+        sync.fire()
+        saved = on_server(server, "lee", reflection_id)
+
+        assert (saved["experience"], saved["version"]) == (experience, 1)
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while sync.outbox():
+            assert time.monotonic() < deadline, "the worker kept an entry the server saved"
+            sync.tab.evaluate("0")
+        assert puts_of(server, reflection_id) == [201]
+        # The worker has no page to read a token from: it asked the API for one.
+        assert server.faults.reached.count(("GET", "/api/v1/me", 200)) > me_before
+        assert [open_page.url for open_page in context.pages] == ["about:blank"]
 
 
 def test_a_field_the_server_refuses_is_shown_on_the_form_with_the_text_kept(
@@ -730,57 +882,158 @@ def test_a_field_the_server_refuses_is_shown_on_the_form_with_the_text_kept(
         expect(page.get_by_text(experience)).to_be_visible()
 
 
+def edited_offline(context: BrowserContext, page: Page, server: Server, first: str, words: str):
+    """A reflection saved online (version 1), its pages opened, then edited with no signal:
+    the edit waits in the outbox with base_version 1. The page is left offline on the journal."""
+    reflection_id = put_reflection(page, first, visibility="facilitator")
+    for path in (f"/reflections/{reflection_id}", f"/reflections/{reflection_id}/edit"):
+        page.goto(server.url + path)
+    context.set_offline(True)
+    page.goto(f"{server.url}/reflections/{reflection_id}/edit")
+    page.get_by_label("Experience").fill(words)
+    page.get_by_role("button", name="Save reflection").click()
+    expect(outbox_card(page, words)).to_contain_text("Not yet synced")
+    return reflection_id
+
+
+def on_the_laptop(server: Server, person: str, method: str, reflection_id: str, **changes):
+    """The same person changes (PUT) or deletes (DELETE) the reflection on another device."""
+    laptop = api(server, person)
+    path = f"/api/v1/reflections/{reflection_id}"
+    token = {"X-CSRFToken": laptop.get("/api/v1/me").json["csrf_token"]}
+    if method == "DELETE":
+        assert laptop.delete(path, headers=token).status_code == 204
+        return
+    body = laptop.get(path).json
+    fields = {**{k: body[k] for k in WRITABLE}, **changes, "base_version": body["version"]}
+    assert laptop.put(path, json=fields, headers=token).status_code == 200
+
+
+def reflections_of(server: Server, person: str) -> list[dict]:
+    """All of the person's reflections, as the API lists them (every page)."""
+    client = api(server, person)
+    found, address = [], "/api/v1/reflections?limit=100"
+    while address:
+        answer = client.get(address).json
+        found += answer["reflections"]
+        address = answer["next"]
+    return found
+
+
+@pytest.mark.parametrize("choice", ["Merge by hand", "Keep mine"])
 def test_a_conflicting_edit_from_a_second_device_keeps_both_versions_until_the_person_chooses(
-    browser: Browser, server: Server
+    browser: Browser, server: Server, choice: str
 ):
     first = f"First words {uuid.uuid4().hex[:8]}."
     on_the_phone = f"{first} Then, on the train, more on the phone."
-    on_the_laptop = f"{first} Meanwhile, on the laptop, something else."
+    elsewhere = f"{first} Meanwhile, on the laptop, something else."
     with phone(browser) as context:
         page = context.new_page()
         sign_in(page, server, "cara")
         ready_offline(page)
-        reflection_id = put_reflection(page, first, visibility="facilitator")
-        for path in (f"/reflections/{reflection_id}", f"/reflections/{reflection_id}/edit"):
-            page.goto(server.url + path)
-
-        context.set_offline(True)
-        page.goto(f"{server.url}/reflections/{reflection_id}/edit")
-        page.get_by_label("Experience").fill(on_the_phone)
-        page.get_by_role("button", name="Save reflection").click()
-        expect(outbox_card(page, on_the_phone)).to_contain_text("Not yet synced")
-        laptop = api(server, "cara")
-        laptop_body = laptop.get(f"/api/v1/reflections/{reflection_id}").json
-        changed = laptop.put(
-            f"/api/v1/reflections/{reflection_id}",
-            json={
-                **{k: laptop_body[k] for k in WRITABLE},
-                "experience": on_the_laptop,
-                "base_version": 1,
-            },
-            headers={"X-CSRFToken": laptop.get("/api/v1/me").json["csrf_token"]},
-        )
-        assert changed.status_code == 200
+        reflection_id = edited_offline(context, page, server, first, on_the_phone)
+        on_the_laptop(server, "cara", "PUT", reflection_id, experience=elsewhere)
         context.set_offline(False)
 
         card = outbox_card(page, on_the_phone)
         expect(card).to_contain_text("Needs your attention")
         expect(card).to_contain_text("changed somewhere else too")
-        assert on_server(server, "cara", reflection_id)["experience"] == on_the_laptop
+        assert on_server(server, "cara", reflection_id)["experience"] == elsewhere
         card.get_by_role("link", name="Compare the two versions").click()
         comparison = page.locator("#pwa-conflict")
         expect(comparison.locator(".pwa-version").nth(0)).to_contain_text(on_the_phone)
-        expect(comparison.locator(".pwa-version").nth(1)).to_contain_text(on_the_laptop)
+        expect(comparison.locator(".pwa-version").nth(1)).to_contain_text(elsewhere)
         expect(comparison.locator(".pwa-version").nth(1)).to_contain_text("version 2")
 
-        comparison.get_by_role("button", name="Merge by hand").click()
-        merged = f"{on_the_laptop} And from the phone: more on the train."
-        page.get_by_label("Experience, merged").fill(merged)
-        page.get_by_role("button", name="Save the merged version").click()
+        assert puts_of(server, reflection_id) == [201, 409]  # nothing overwritten yet
 
-        expect(outbox_card(page, merged)).to_contain_text("Synced")
+        chosen = on_the_phone
+        comparison.get_by_role("button", name=choice).click()
+        if choice == "Merge by hand":
+            chosen = f"{elsewhere} And from the phone: more on the train."
+            page.get_by_label("Experience, merged").fill(chosen)
+            page.get_by_role("button", name="Save the merged version").click()
+
+        # Sent on top of the server's version 2, as version 3.
+        expect(outbox_card(page, chosen)).to_contain_text("Synced")
         saved = on_server(server, "cara", reflection_id)
-        assert (saved["experience"], saved["version"]) == (merged, 3)
+        assert (saved["experience"], saved["version"]) == (chosen, 3)
+        assert entry_ids(page) == []
+
+
+def test_keeping_the_servers_version_drops_the_phones_and_changes_nothing_on_the_server(
+    browser: Browser, server: Server
+):
+    first = f"Kept as is {uuid.uuid4().hex[:8]}."
+    on_the_phone = f"{first} A change on the phone, on second thoughts not wanted."
+    elsewhere = f"{first} The laptop's version, the one to keep."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = edited_offline(context, page, server, first, on_the_phone)
+        on_the_laptop(server, "cara", "PUT", reflection_id, experience=elsewhere)
+        context.set_offline(False)
+        expect(outbox_card(page, on_the_phone)).to_contain_text("Needs your attention")
+        page.goto(server.url + "/reflections")
+        flag = page.locator(
+            f'main article.card:not(.pwa-entry):has(a[href="/reflections/{reflection_id}"])'
+        )
+        expect(flag.locator(".pwa-state")).to_have_text(
+            "Changes on this phone: Needs your attention."
+        )
+
+        page.goto(f"{server.url}/reflections/{reflection_id}")
+        comparison = page.locator("#pwa-conflict")
+        expect(comparison.locator(".pwa-version").nth(0)).to_contain_text(on_the_phone)
+        with page.expect_navigation():
+            comparison.get_by_role("button", name="Keep the server’s").click()
+
+        expect(page.locator("#pwa-conflict")).to_have_count(0)
+        expect(page.locator("main")).to_contain_text(elsewhere)
+        assert entry_ids(page) == []
+        drafts = "async () => (await SJ.vault.list(SJ.person, 'drafts')).length"
+        assert page.evaluate(drafts) == 0
+        saved = on_server(server, "cara", reflection_id)
+        assert (saved["experience"], saved["version"]) == (elsewhere, 2)
+        assert puts_of(server, reflection_id) == [201, 409]  # nothing sent after the choice
+        page.goto(server.url + "/reflections")
+        ready_offline(page)
+        expect(flag).to_contain_text(elsewhere[:60])
+        expect(flag.locator(".pwa-state")).to_have_count(0)
+        expect(page.locator("#pwa-outbox")).to_have_count(0)
+        # The edit form opens on the server's text: nothing of the phone's comes back.
+        page.goto(f"{server.url}/reflections/{reflection_id}/edit")
+        ready_offline(page)
+        expect(page.get_by_label("Experience")).to_have_value(elsewhere)
+        expect(page.locator("#pwa-restored")).to_have_count(0)
+
+
+def test_an_edit_of_a_reflection_deleted_elsewhere_can_be_saved_as_a_new_one(
+    browser: Browser, server: Server
+):
+    first = f"Deleted elsewhere {uuid.uuid4().hex[:8]}."
+    on_the_phone = f"{first} Written on the phone while the laptop deleted it."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = edited_offline(context, page, server, first, on_the_phone)
+        on_the_laptop(server, "cara", "DELETE", reflection_id)
+        context.set_offline(False)
+
+        card = outbox_card(page, on_the_phone)
+        expect(card).to_contain_text("Needs your attention: it was deleted somewhere else.")
+        assert entry_ids(page) == [reflection_id]
+        card.get_by_role("button", name="Save it as a new reflection").click()
+
+        expect(outbox_card(page, on_the_phone)).to_contain_text("Synced")
+        wait_for(page, "async () => (await SJ.outbox.list(SJ.person)).length === 0")
+        (saved,) = [r for r in reflections_of(server, "cara") if first in r["experience"]]
+        assert saved["id"] != reflection_id
+        assert (saved["experience"], saved["version"]) == (on_the_phone, 1)
+        assert saved["visibility"] == "facilitator"
+        assert api(server, "cara").get(f"/api/v1/reflections/{reflection_id}").status_code == 404
 
 
 def end_sessions(server: Server, person: str) -> None:
@@ -840,6 +1093,62 @@ def test_a_session_ended_offline_keeps_the_queue_sealed_from_others_and_sends_it
         assert saved["experience"] == experience
         page.goto(server.url + "/reflections")
         expect(page.locator("#pwa-outbox")).to_have_count(0)
+
+
+def switch_person_unseen(context: BrowserContext, server: Server, before: str, after: str) -> None:
+    """`before` signs out and `after` signs in on this browser without a page or the worker
+    seeing it (the browser's cookies, the app's forms): the moment on a shared phone between a
+    new sign-in and the device hearing of it."""
+    from tests.helpers import csrf_token_of
+
+    me = context.request.get(f"{server.url}/api/v1/me").json()
+    assert me["email"] == f"{before}@example.org"
+    out = context.request.post(
+        f"{server.url}/logout", form={"csrf_token": me["csrf_token"]}, max_redirects=0
+    )
+    assert out.status == 302
+    token = csrf_token_of(context.request.get(f"{server.url}/login").text())
+    signed_in = context.request.post(
+        f"{server.url}/login",
+        form={"email": f"{after}@example.org", "password": demo.PASSWORD, "csrf_token": token},
+        max_redirects=0,
+    )
+    assert signed_in.status == 302
+
+
+def test_a_queue_is_never_saved_in_the_journal_of_someone_who_signed_in_unseen(
+    browser: Browser, server: Server
+):
+    experience = f"Lee's words {uuid.uuid4().hex[:8]}: never to land in Cal's journal."
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        page.goto(server.url + "/reflections")
+        ready_offline(page)
+        context.set_offline(True)
+        reflection_id = queue_offline(page, experience)
+        switch_person_unseen(context, server, "lee", "cal")
+
+        # The page still holds Lee's queue and key; the browser's session is Cal's.
+        context.set_offline(False)
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Needs your attention")
+
+        assert 403 in puts_of(server, reflection_id)
+        assert [s for s in puts_of(server, reflection_id) if s < 300] == []
+        for person in ("lee", "cal"):
+            found = api(server, person).get(f"/api/v1/reflections/{reflection_id}")
+            assert found.status_code == 404, person
+        assert entry_ids(page) == [reflection_id]
+
+        # Its writer signs in again (after Cal signs out): it goes, to Lee's journal.
+        page.goto(server.url + "/")
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+        sign_in(page, server, "lee")
+        saved = on_server(server, "lee", reflection_id)
+
+        assert saved["experience"] == experience
 
 
 def test_what_waits_for_days_or_was_wiped_by_the_browser_is_said_not_hidden(

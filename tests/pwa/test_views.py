@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import struct
+import uuid
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,61 @@ def test_the_storage_name_and_key_depend_on_the_secret_key(app, cara):
     assert theirs["storage"] != ours["storage"] and theirs["key"] != ours["key"]
 
 
+# Saved only in its writer's journal ---------------------------------------------------------
+
+WRITTEN = {
+    "experience": "Written on a shared phone.",
+    "insight": "",
+    "next_action": "",
+    "action_due": None,
+    "action_status": "open",
+    "action_outcome": "",
+    "meeting_id": None,
+    "set_id": None,
+    "visibility": "private",
+    "base_version": None,
+}
+
+
+@pytest.mark.parametrize(
+    ("queue_of", "status"),
+    [(None, 201), ("cara", 201), ("cal", 403), ("nobody known", 403)],
+)
+def test_a_put_from_someone_elses_queue_is_refused_and_saves_nothing(
+    app, cara, cal, queue_of, status
+):
+    storages = {
+        "cara": signed_in(app, cara).get("/pwa/storage").json["storage"],
+        "cal": signed_in(app, cal).get("/pwa/storage").json["storage"],
+        "nobody known": "0" * 24,
+    }
+    caras_session = signed_in(app, cara)
+    headers = {"X-CSRFToken": caras_session.get("/api/v1/me").json["csrf_token"]}
+    if queue_of:
+        headers[views.STORAGE_HEADER] = storages[queue_of]
+    address = f"/api/v1/reflections/{uuid.uuid4()}"
+
+    answer = caras_session.put(address, json=WRITTEN, headers=headers)
+
+    assert answer.status_code == status
+    if status == 403:
+        assert answer.json["reason"] == views.STORAGE_REASON
+        for person in (cara, cal):
+            assert signed_in(app, person).get(address).status_code == 404
+
+
+def test_a_put_naming_a_storage_with_nobody_signed_in_is_the_apis_own_401(app, client, cara):
+    storage = signed_in(app, cara).get("/pwa/storage").json["storage"]
+
+    answer = client.put(
+        f"/api/v1/reflections/{uuid.uuid4()}",
+        json=WRITTEN,
+        headers={views.STORAGE_HEADER: storage},
+    )
+
+    assert answer.status_code == 401 and "reason" not in answer.json
+
+
 # Pages are never kept by the browser's HTTP cache for the next person -------------------------
 
 
@@ -286,6 +342,14 @@ def test_the_offline_page_explains_a_form_that_could_not_be_sent_too(client):
     page = client.get("/offline").text
 
     assert 'class="not-visited"' in page and 'class="not-sent"' in page
+    # The service worker shows the second (data-not-sent) for a form sent with no connection
+    # and points "Back" at the form's page (tests/browser/test_offline.py).
+    not_sent = re.search(r'<div class="not-sent">(.*?)</div>', page, re.S)
+    assert not_sent is not None
+    words = " ".join(not_sent[1].split())
+    assert "This needs a connection" in words and "so nothing was changed" in words
+    # The worker finds the link by `data-back href="…"` (templates/pwa/sw.js).
+    assert '<a class="button" data-back href="/">Back to the page you were on</a>' in words
 
 
 @pytest.mark.parametrize(
