@@ -42,7 +42,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.throttle import limit_password_guesses
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
-    from .evidence.portfolio_views import bp as portfolio_bp
     from .evidence.views import bp as evidence_bp
     from .pwa.views import bp as pwa_bp
     from .reflections.views import bp as reflections_bp
@@ -62,7 +61,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limit_password_guesses(app, limiter)
     app.register_blueprint(reflections_bp)
     app.register_blueprint(sets_bp)
-    app.register_blueprint(portfolio_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)

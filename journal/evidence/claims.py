@@ -36,6 +36,10 @@ from ..models import (
     utcnow,
 )
 
+# What a candidate confirms to offer a reflection (the offer form's checkbox; no offer is made
+# without it), and what an export says they declared. Every claim was offered under this text;
+# changing it would mean storing with each claim the text it was offered under.
+DECLARATION = "This reflection is my own work: my own experience and learning, in my own words."
 # Bumped if the frozen copy ever gains or loses a key, so a reader knows which definition a
 # stored copy follows (README.md, "The frozen copy and its hash").
 COPY_FORMAT = 1

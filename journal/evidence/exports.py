@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -40,6 +41,7 @@ from ..policy import can_read_portfolio, exported_claims
 from ..templating import format_date, format_datetime
 from .coverage import State, coverage
 
+RECENT = 10  # exports listed on a portfolio's exports page
 LIFETIME = timedelta(hours=24)  # then an export is deleted; EXPORT_LIFETIME overrides
 MEDIA_TYPES = {ExportFormat.PDF: "application/pdf", ExportFormat.ZIP: "application/zip"}
 DECISIONS = {"pending": "Awaiting a decision", "accepted": "Accepted", "not_yet": "Not yet"}
@@ -415,6 +417,46 @@ def start(export: PortfolioExport) -> None:
 def fail_to_queue(export: PortfolioExport) -> None:
     export.status, export.error = ExportStatus.FAILED.value, "The job queue could not be reached."
     export.finished_at = utcnow()
+
+
+def ask(enrolment: Enrolment, requester: User, kind: ExportFormat) -> PortfolioExport:
+    """What the exports page's buttons do: store the export, commit, and start its job; when
+    the queue cannot be reached, the export says so (commits)."""
+    export = request_export(enrolment, requester, kind)
+    db.session.commit()
+    try:
+        start(export)
+    except RedisError:
+        db.session.rollback()
+        fail_to_queue(export)
+        db.session.commit()
+    return export
+
+
+def recent(enrolment: Enrolment, requester: User) -> list[PortfolioExport]:
+    """The last exports `requester` asked for of this portfolio, the latest first (one query,
+    without their files)."""
+    return list(
+        db.session.scalars(
+            select(PortfolioExport)
+            .where(
+                PortfolioExport.enrolment_id == enrolment.id,
+                PortfolioExport.requested_by_id == requester.id,
+            )
+            .order_by(PortfolioExport.created_at.desc(), PortfolioExport.id.desc())
+            .limit(RECENT)
+        )
+    )
+
+
+def hand_over(export: PortfolioExport, reader: User) -> bytes:
+    """The file of a finished export, its download recorded in the audit trail (the caller has
+    checked the policy, and commits)."""
+    content = db.session.scalar(
+        select(PortfolioExport.content).where(PortfolioExport.id == export.id)
+    )
+    audit.record(reader, "export.downloaded", "enrolment", export.enrolment_id, export=export.id)
+    return content or b""
 
 
 @jobs.task

@@ -1,4 +1,5 @@
-"""Offering a reflection, deciding a criterion, commenting on a claim."""
+"""The evidence pages' forms: offering a reflection, deciding a criterion, commenting on a claim,
+asking for a portfolio export."""
 
 from wtforms import (
     BooleanField,
@@ -12,10 +13,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ..forms import Form
 from ..http import positive_id
-from ..models import TEXT_LIMIT, Decision
+from ..models import TEXT_LIMIT, Decision, ExportFormat
+from .claims import DECLARATION
 
 COMMENT_LIMIT = 5_000
-DECLARATION = "This reflection is my own work: my own experience and learning, in my own words."
 
 
 class OfferForm(Form):
@@ -69,3 +70,14 @@ class CommentForm(Form):
     def validate_body(self, field) -> None:
         if not (field.data or "").strip():
             raise ValidationError("Write something first.")
+
+
+class ExportForm(Form):
+    # Sent by one of two buttons (name="format"), so one tap asks for the file.
+    format = RadioField(
+        "Format",
+        choices=[
+            SelectChoice(ExportFormat.PDF.value, "PDF"),
+            SelectChoice(ExportFormat.ZIP.value, "ZIP (the PDF, Markdown files, a manifest)"),
+        ],
+    )

@@ -1,24 +1,48 @@
-"""The evidence pages: offering a reflection, a candidate's portfolio, a claim with its
-decisions, comments and history, withdrawing; the assessor's queue is on the home page.
+"""The evidence pages: offering a reflection, a candidate's claims, a claim with its decisions,
+comments and history, withdrawing; a candidate's portfolio: its coverage, and exports (PDF, ZIP)
+made by a job. The assessor's queue is on the home page.
 
-Every rule is in `journal.policy` (`get_reflection`, `get_claim`, `get_portfolio`, `may`); the
-claim's state (withdrawn, accepted) is `claims`' to check.
+Every rule is in `journal.policy` (`get_reflection`, `get_claim`, `get_portfolio`, `may`,
+`get_enrolment`, `get_export`): a claim, a portfolio and an export are for the candidate and
+their current assessor only, and everyone else gets 404. The claim's state (withdrawn,
+accepted) is `claims`' to check; what a page lists is `workspace`'s and `exports`' to gather.
 """
 
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from .. import jobs
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..http import paginate
-from ..models import AuditEvent, Decision, EvidenceClaim
-from ..policy import Act, ClaimRole, get_claim, get_portfolio, get_reflection, role_on
-from . import claims, workspace
+from ..models import AuditEvent, Decision, EvidenceClaim, ExportFormat, ExportStatus
+from ..policy import (
+    Act,
+    ClaimRole,
+    get_claim,
+    get_enrolment,
+    get_export,
+    get_portfolio,
+    get_reflection,
+    role_on,
+)
+from . import claims, exports, workspace
 from .claims import ClaimClosed
-from .forms import CommentForm, DecisionForm, OfferForm
+from .coverage import coverage as coverage_of
+from .forms import CommentForm, DecisionForm, ExportForm, OfferForm
 
 bp = Blueprint("evidence", __name__)
 
@@ -26,7 +50,7 @@ bp = Blueprint("evidence", __name__)
 @bp.before_request
 @login_required
 def require_login() -> None:
-    """Every evidence page is for signed-in people only."""
+    """Every evidence and portfolio page is for signed-in people only."""
 
 
 def _claim_url(claim: EvidenceClaim, anchor: str | None = None) -> str:
@@ -78,7 +102,7 @@ def _offer_page(form: OfferForm, reflection, choices, status: int = 200, changed
     ), status
 
 
-# Portfolios --------------------------------------------------------------------------------
+# A candidate's claims -----------------------------------------------------------------------
 
 
 @bp.get("/evidence")
@@ -269,3 +293,66 @@ def comment(claim_id: int):
     last = (workspace.comment_count(claim_id) + size - 1) // size
     url = url_for("evidence.claim", claim_id=claim_id, comments_page=last if last > 1 else None)
     return redirect(f"{url}#comment-{added.id}")
+
+
+# Portfolios: coverage and exports ------------------------------------------------------------
+
+
+@bp.get("/portfolios")
+def portfolios():
+    """My own portfolios, then those of the candidates I assess, a page at a time."""
+    return render_template(
+        "evidence/portfolios.html", page=paginate(workspace.portfolios(current_user))
+    )
+
+
+@bp.get("/portfolios/<id:enrolment_id>/coverage")
+def coverage(enrolment_id: int):
+    enrolment = get_enrolment(enrolment_id)
+    return render_template(
+        "evidence/coverage.html", enrolment=enrolment, coverage=coverage_of(enrolment)
+    )
+
+
+@bp.route("/portfolios/<id:enrolment_id>/exports", methods=["GET", "POST"])
+def request_export(enrolment_id: int):
+    """The form to ask for a PDF or ZIP, and the exports I asked for lately."""
+    enrolment = get_enrolment(enrolment_id)
+    form = ExportForm()
+    if form.validate_on_submit():
+        export = exports.ask(enrolment, current_user, ExportFormat(form.format.data))
+        return redirect(url_for(".export", export_id=export.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "evidence/exports.html",
+        enrolment=enrolment,
+        form=form,
+        recent=exports.recent(enrolment, current_user),
+        lifetime=exports.lifetime(),
+    ), status
+
+
+@bp.get("/exports/<id:export_id>")
+def export(export_id: int):
+    """An export's progress; the page reloads itself (no script) until it is done or failed."""
+    found = get_export(export_id)
+    return render_template(
+        "evidence/export.html",
+        export=found,
+        waiting=found.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        queued=jobs.is_queued(),
+        expires_at=found.created_at + exports.lifetime(),
+    )
+
+
+@bp.get("/exports/<id:export_id>/download")
+def download(export_id: int):
+    found = get_export(export_id)  # the policy again: the reader may have lost access since
+    if found.status != ExportStatus.DONE:
+        abort(404)
+    content = exports.hand_over(found, current_user)
+    db.session.commit()
+    response = Response(content, mimetype=exports.MEDIA_TYPES[ExportFormat(found.format)])
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

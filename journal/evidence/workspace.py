@@ -25,7 +25,13 @@ from ..models import (
     User,
     utcnow,
 )
-from ..policy import Portfolio, assessed_claims, assessed_enrolments, portfolio_claims
+from ..policy import (
+    Portfolio,
+    assessed_claims,
+    assessed_enrolments,
+    portfolio_claims,
+    readable_enrolments,
+)
 
 
 def listed(query: Select[tuple[EvidenceClaim]]) -> Select[tuple[EvidenceClaim]]:
@@ -84,6 +90,17 @@ def portfolio(found: Portfolio) -> Select[tuple[EvidenceClaim]]:
     """A portfolio's claims, the latest offered first."""
     return listed(portfolio_claims(found)).order_by(
         EvidenceClaim.offered_at.desc(), EvidenceClaim.id.desc()
+    )
+
+
+def portfolios(viewer: User) -> Select[tuple[Enrolment]]:
+    """The portfolios `viewer` reads (`/portfolios`): their own first, then those of the
+    candidates they assess by name, each with its candidate and framework."""
+    return (
+        readable_enrolments(viewer)
+        .join(User, User.id == Enrolment.candidate_id)
+        .options(joinedload(Enrolment.candidate), joinedload(Enrolment.framework))
+        .order_by((Enrolment.candidate_id != viewer.id), User.name, Enrolment.id)
     )
 
 

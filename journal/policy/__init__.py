@@ -19,20 +19,18 @@ from .evidence import (
     Portfolio,
     assessed_claims,
     assessed_enrolments,
+    can_open_export,
+    can_read_portfolio,
+    exported_claims,
     get_claim,
+    get_enrolment,
+    get_export,
     get_portfolio,
     may,
     portfolio_claims,
     readable_claims,
-    role_on,
-)
-from .portfolio import (
-    can_open_export,
-    can_read_portfolio,
-    exported_claims,
-    get_enrolment,
-    get_export,
     readable_enrolments,
+    role_on,
 )
 from .reflections import (
     can_edit,

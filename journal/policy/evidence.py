@@ -1,4 +1,5 @@
-"""Who may read and act on evidence claims: a claim belongs to its enrolment's two people.
+"""Who may read and act on evidence (claims, portfolios, their coverage and exports): every rule
+of the evidence area. A claim belongs to its enrolment's two people.
 
 - The **candidate** (the enrolment's `candidate_id`) reads their own claims, offers and withdraws.
 - The **assigned assessor** (the enrolment's *current* `assessor_id`) reads the frozen copies of
@@ -17,6 +18,17 @@ Lists start from what the viewer holds: their enrolments as candidate (`Enrolmen
 unique with the framework) or as assessor (`Enrolment.assessor_id`, indexed), then claims through
 `(enrolment_id, offered_at)`. Exports and other readers take claims through `readable_claims`,
 `assessed_claims` and `get_portfolio` too.
+
+**Portfolios** (coverage, exports) follow the same rule per enrolment: an enrolment's portfolio
+(its claims' frozen copies, their decisions, feedback and comments, its coverage) is read by the
+enrolled candidate and by the enrolment's current assessor (`can_read_portfolio`,
+`get_enrolment`, `readable_enrolments`); everyone else gets 404, admins and facilitators
+included (an admin manages enrolments but reads no evidence), as do other assessors: a
+portfolio's existence is not theirs to know. What an export holds is `exported_claims`.
+
+An **export** is a copy of a portfolio: it is opened by the person who asked for it, and only
+while they may still read that portfolio (an assessor who is replaced loses the exports they
+made): `can_open_export`, `get_export`.
 """
 
 from dataclasses import dataclass
@@ -34,6 +46,7 @@ from ..models import (
     Criterion,
     Enrolment,
     EvidenceClaim,
+    PortfolioExport,
     User,
 )
 
@@ -176,3 +189,69 @@ def portfolio_claims(portfolio: Portfolio) -> Select[tuple[EvidenceClaim]]:
     if not portfolio.enrolments:
         return select(EvidenceClaim).where(false())
     return select(EvidenceClaim).where(EvidenceClaim.enrolment_id.in_(portfolio.enrolment_ids))
+
+
+# Portfolios: coverage and exports, per enrolment ---------------------------------------------
+
+
+def can_read_portfolio(user: User, enrolment: Enrolment) -> bool:
+    """The rule of claims: the enrolled candidate or the current assessor."""
+    return role_on(user, enrolment) is not None
+
+
+def get_enrolment(enrolment_id: int) -> Enrolment:
+    """The enrolment (with its candidate, assessor and framework) for its candidate or current
+    assessor; 404 for anyone else."""
+    enrolment = None
+    if 0 < enrolment_id <= LARGEST_ID:
+        query = (
+            select(Enrolment)
+            .where(Enrolment.id == enrolment_id)
+            .options(
+                joinedload(Enrolment.candidate),
+                joinedload(Enrolment.assessor),
+                joinedload(Enrolment.framework),
+            )
+        )
+        enrolment = db.session.scalar(query)
+    if enrolment is None or not can_read_portfolio(current_user, enrolment):
+        abort(404)
+    return enrolment
+
+
+def readable_enrolments(user: User) -> Select[tuple[Enrolment]]:
+    """The portfolios `user` may read: their own enrolments and those they assess."""
+    return select(Enrolment).where(reader_clause(user))
+
+
+def exported_claims(enrolment_id: int) -> Select[tuple[EvidenceClaim]]:
+    """The claims a portfolio holds: the enrolment's own, never withdrawn ones (a withdrawn
+    claim was taken back by its candidate before any decision). Their frozen copies are what is
+    read: never the live reflection. Their comments are read through these claims too."""
+    return select(EvidenceClaim).where(
+        EvidenceClaim.enrolment_id == enrolment_id, EvidenceClaim.withdrawn_at.is_(None)
+    )
+
+
+def can_open_export(user: User, export: PortfolioExport) -> bool:
+    return (
+        user.is_authenticated
+        and export.requested_by_id == user.id
+        and can_read_portfolio(user, export.enrolment)
+    )
+
+
+def get_export(export_id: int) -> PortfolioExport:
+    """The export (without its file), for the person who asked for it while they may still read
+    the portfolio; 404 for anyone else."""
+    export = None
+    if 0 < export_id <= LARGEST_ID:
+        query = (
+            select(PortfolioExport)
+            .where(PortfolioExport.id == export_id)
+            .options(joinedload(PortfolioExport.enrolment).joinedload(Enrolment.candidate))
+        )
+        export = db.session.scalar(query)
+    if export is None or not can_open_export(current_user, export):
+        abort(404)
+    return export

@@ -268,7 +268,7 @@ def plan_tour(page: Page, server: LiveServer, role: str) -> list[tuple[str, str]
     plan = {server.endpoint_of(page.url): ("home", _path(page.url))}
     for href in _links(page, "header a[href], main a[href]"):
         plan.setdefault(server.endpoint_of(href), (_path(href), _path(href)))
-    followed = ("sets.view", "sets.meeting", "portfolio.index", "portfolio.coverage")
+    followed = ("sets.view", "sets.meeting", "evidence.portfolios", "evidence.coverage")
     followed += ("evidence.mine", "evidence.portfolio")
     for endpoint in (*followed, "admin.set_view", "admin.person"):
         if endpoint in plan:

@@ -45,9 +45,8 @@ from journal.auth import accounts
 from journal.auth.forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
 from journal.evidence import claims
 from journal.evidence.forms import CommentForm as ClaimCommentForm
-from journal.evidence.forms import DecisionForm, OfferForm
+from journal.evidence.forms import DecisionForm, ExportForm, OfferForm
 from journal.evidence.frameworks import load_framework
-from journal.evidence.portfolio_forms import ExportForm
 from journal.extensions import db
 from journal.forms import ConfirmForm, Form
 from journal.models import (
