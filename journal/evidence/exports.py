@@ -6,7 +6,8 @@ of journal/jobs.py or inline) reads the portfolio once into plain data (`gather`
 file while it reports its progress, and stores the file in the row. What a portfolio holds is
 what both its readers (the candidate and their current assessor) may see: the enrolment's claims
 that were not withdrawn, each as the copy frozen when it was offered (never the live reflection),
-with its criteria, hash, dates, decisions and feedback.
+with its criteria, hash, dates, decisions and feedback, and the comments written on it (the
+conversation its claim's page shows them both).
 """
 
 import hashlib
@@ -26,6 +27,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit, jobs
 from ..extensions import db
 from ..models import (
+    ClaimComment,
     ClaimCriterion,
     Criterion,
     Enrolment,
@@ -39,6 +41,7 @@ from ..models import (
 from ..pdf import FONT, Document
 from ..policy import can_read_portfolio, exported_claims
 from ..templating import format_date, format_datetime
+from .claims import DECLARATION
 from .coverage import State, coverage
 
 RECENT = 10  # exports listed on a portfolio's exports page
@@ -48,6 +51,7 @@ DECISIONS = {"pending": "Awaiting a decision", "accepted": "Accepted", "not_yet"
 PARTS = (("experience", "Experience"), ("insight", "Insight"), ("next_action", "Next action"))
 FAILED = "Something went wrong while making this export. Ask for it again."
 NO_LONGER = "You may no longer read this portfolio, so the export was not made."
+GONE = "Someone no longer here"  # a comment's author whose account was deleted, as on the page
 
 
 # What a portfolio holds, as plain data ------------------------------------------------------
@@ -65,6 +69,16 @@ class Decided:
 
 
 @dataclass
+class Said:
+    """A comment on a claim: its author's name, when, and its text (Markdown)."""
+
+    id: int
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass
 class Evidence:
     number: int
     claim_id: int
@@ -72,6 +86,7 @@ class Evidence:
     sha256: str
     frozen: dict[str, Any]
     criteria: list[Decided]
+    comments: list[Said] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -109,7 +124,8 @@ class Portfolio:
 
 
 def gather(enrolment: Enrolment) -> Portfolio:
-    """Everything the export shows, read once: coverage, then each claim in the order offered."""
+    """Everything the export shows, read once: coverage, then each claim in the order offered,
+    then their comments (five statements, whatever the history, and one for the deciders)."""
     covered = coverage(enrolment)
     portfolio = Portfolio(
         candidate=enrolment.candidate.name,
@@ -145,6 +161,7 @@ def gather(enrolment: Enrolment) -> Portfolio:
     if decider_ids:
         named = db.session.execute(select(User.id, User.name).where(User.id.in_(decider_ids)))
         deciders = {user_id: name for user_id, name in named}
+    said = _comments(enrolment.id)
     for number, claim in enumerate(claims, start=1):
         ordered = sorted(
             claim.criteria,
@@ -169,9 +186,32 @@ def gather(enrolment: Enrolment) -> Portfolio:
                     )
                     for cc in ordered
                 ],
+                comments=said.get(claim.id, []),
             )
         )
     return portfolio
+
+
+def _comments(enrolment_id: int) -> dict[int, list[Said]]:
+    """The comments on the portfolio's claims (`exported_claims`), by claim, in the order
+    written, with their authors' names (one query)."""
+    exported = exported_claims(enrolment_id).with_only_columns(EvidenceClaim.id)
+    rows = db.session.execute(
+        select(
+            ClaimComment.claim_id,
+            ClaimComment.id,
+            User.name,
+            ClaimComment.created_at,
+            ClaimComment.body,
+        )
+        .outerjoin(User, User.id == ClaimComment.author_id)
+        .where(ClaimComment.claim_id.in_(exported))
+        .order_by(ClaimComment.claim_id, ClaimComment.created_at, ClaimComment.id)
+    )
+    found: dict[int, list[Said]] = {}
+    for claim_id, comment_id, author, at, body in rows:
+        found.setdefault(claim_id, []).append(Said(comment_id, author or GONE, at, body))
+    return found
 
 
 # The files -------------------------------------------------------------------------------------
@@ -227,15 +267,18 @@ class PortfolioDocument(Document):
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
 
 
-def declaration(portfolio: Portfolio) -> str:
-    return (
-        f"Each piece of evidence in this portfolio was offered by {portfolio.candidate} as an"
-        " account of their own work and learning, written by them. Its text is the copy frozen"
-        " when it was offered: later changes to the journal do not change it. Each copy's"
-        " SHA-256 is that of its canonical JSON (keys sorted, no spaces, UTF-8; the manifest of"
-        " the ZIP export holds each copy), so anyone can check that it is the copy the assessor"
-        " judged."
-    )
+def declaration(portfolio: Portfolio) -> list[str]:
+    """The declaration's paragraphs: what the candidate confirmed when offering each piece (the
+    offer form's words, `claims.DECLARATION`), then what the copies are and how to check them."""
+    return [
+        f"When offering each piece of evidence in this portfolio, {portfolio.candidate}"
+        f" confirmed: “{DECLARATION}”",
+        "Each piece's text is the copy frozen when it was offered: later changes to the journal"
+        " do not change it. Each copy's SHA-256 is that of its canonical JSON (keys sorted, no"
+        " spaces, UTF-8; the manifest of the ZIP export holds each copy), so anyone can check"
+        " that it is the copy the assessor judged. With each piece come the assessor's"
+        " decisions and feedback, and the comments the candidate and the assessor wrote on it.",
+    ]
 
 
 def build_pdf(portfolio: Portfolio, progress: Progress | None = None) -> bytes:
@@ -252,7 +295,8 @@ def build_pdf(portfolio: Portfolio, progress: Progress | None = None) -> bytes:
     )
     document.ln(4)
     document.heading("Declaration")
-    document.paragraph(declaration(portfolio))
+    for paragraph in declaration(portfolio):
+        document.paragraph(paragraph)
     document.paragraph(
         f"Candidate: {portfolio.candidate}    Signature: ____________    Date: ______"
     )
@@ -299,6 +343,11 @@ def _evidence_pages(document: PortfolioDocument, evidence: Evidence, count: int)
             document.paragraph(frozen[name])
     if frozen.get("action_due"):
         document.paragraph(f"Action due {format_date(_date(frozen['action_due']))}")
+    if evidence.comments:
+        document.heading("Comments", 12)
+        for comment in evidence.comments:
+            document.paragraph(f"{comment.author}, {format_datetime(comment.at)}", "B")
+            document.markdown(comment.text)
 
 
 def _date(iso: str):
@@ -313,6 +362,7 @@ def evidence_markdown(evidence: Evidence) -> str:
         f"- Offered: {evidence.offered_at.isoformat()}",
         f"- Version of the reflection: {frozen.get('reflection_version')}",
         f"- SHA-256 of the frozen copy: {evidence.sha256}",
+        f"- Declared by the candidate when offering: “{DECLARATION}”",
     ]
     if frozen.get("action_due"):
         lines.append(f"- Action due: {frozen['action_due']}")
@@ -328,6 +378,12 @@ def evidence_markdown(evidence: Evidence) -> str:
     for name, label in PARTS:
         if frozen.get(name):
             lines += ["", f"## {label}", "", frozen[name]]
+    if evidence.comments:
+        lines += ["", "## Comments"]
+        for comment in evidence.comments:
+            # Quoted, so that a comment's own Markdown (a heading, a list) stays inside it.
+            quoted = [f"> {line}".rstrip() for line in comment.text.splitlines() or [""]]
+            lines += ["", f"**{comment.author}**, {comment.at.isoformat()}:", "", *quoted]
     return "\n".join(lines) + "\n"
 
 
@@ -350,6 +406,7 @@ def build_zip(portfolio: Portfolio, progress: Progress | None = None) -> bytes:
         "assessor": portfolio.assessor,
         "framework": {"code": portfolio.framework_code, "title": portfolio.framework_title},
         "made_at": portfolio.made_at.isoformat(),
+        "declaration": DECLARATION,  # what the candidate confirmed when offering each piece
         "files": [
             {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for path, data in files.items()
@@ -367,6 +424,10 @@ def build_zip(portfolio: Portfolio, progress: Progress | None = None) -> bytes:
                         "decided_at": d.decided_at.isoformat() if d.decided_at else None,
                     }
                     for d in evidence.criteria
+                ],
+                "comments": [
+                    {"id": c.id, "author": c.author, "at": c.at.isoformat(), "text": c.text}
+                    for c in evidence.comments
                 ],
             }
             for evidence in portfolio.evidence

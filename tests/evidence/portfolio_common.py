@@ -1,7 +1,9 @@
-"""What the portfolio tests share: a world of a candidate with evidence, her assessor and
-everyone who must not read it, and ways to offer, decide, withdraw and reassign."""
+"""What the portfolio tests share: a world of a candidate with evidence and comments on it, her
+assessor and everyone who must not read it, and ways to offer, decide, comment, withdraw and
+reassign."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -24,6 +26,13 @@ from tests.factories import Factory
 # Words that must reach the export as written: accents, curly quotes, a dash.
 OFFERED = "Zoë’s “feedback round” – naïve at first, then useful."
 LIVE_EDIT = "Changed after offering: this live text must never be exported."
+# The conversation on cara's claims (in the export), and comments on claims that are not hers
+# to export: her withdrawn one, and cal's with the same assessor.
+ASKED = "Which **questions** did you ask first?"  # Markdown: "questions" in bold on the page
+ANSWERED = "I asked “what would help?” before anything else."
+ON_PENDING = "I can add the notes from the next round."
+ON_WITHDRAWN = "A question on the withdrawn claim."
+ON_CALS = "A question for Cal alone."
 
 
 @dataclass
@@ -38,10 +47,10 @@ class World:
     enrolment: int  # cara's
     cal_enrolment: int
     lee_enrolment: int
-    accepted_claim: int  # on 1.2 (accepted) and 3.1 (not yet)
-    pending_claim: int  # on 2.1, awaiting a decision
-    withdrawn_claim: int  # on 4.1, withdrawn
-    cal_claim: int  # cal's, on 4.2
+    accepted_claim: int  # on 1.2 (accepted) and 3.1 (not yet); ada asks, cara answers
+    pending_claim: int  # on 2.1, awaiting a decision; cara comments
+    withdrawn_claim: int  # on 4.1, withdrawn; ada had commented
+    cal_claim: int  # cal's, on 4.2; ada comments
 
     def person(self, name: str) -> User | None:
         return None if name == "nobody" else getattr(self, name)
@@ -83,6 +92,16 @@ def decide(app: Flask, claim_id: int, code: str, decision: Decision, feedback: s
         db.session.commit()
 
 
+def comment(app: Flask, claim_id: int, author: User, body: str, minutes: int = 0) -> int:
+    """A comment on the claim, `minutes` after the claim was offered; its id."""
+    with app.app_context():
+        claim = db.session.get(EvidenceClaim, claim_id)
+        at = claim.offered_at + timedelta(minutes=minutes)
+        made = claims.add_comment(claim, db.session.get(User, author.id), body, at=at)
+        db.session.commit()
+        return made.id
+
+
 def withdraw(app: Flask, claim_id: int) -> None:
     with app.app_context():
         db.session.get(EvidenceClaim, claim_id).withdrawn_at = utcnow()
@@ -119,10 +138,15 @@ def build_world(app: Flask, make: Factory) -> World:
     accepted = offer(app, first, enrolment, ["1.2", "3.1"])
     decide(app, accepted, "1.2", Decision.ACCEPTED, "Clear account — accepted.")
     decide(app, accepted, "3.1", Decision.NOT_YET, "Say more about the questions you asked.")
+    comment(app, accepted, people["ada"], ASKED, minutes=10)
+    comment(app, accepted, people["cara"], ANSWERED, minutes=20)
     pending = offer(app, second, enrolment, ["2.1"])
+    comment(app, pending, people["cara"], ON_PENDING, minutes=5)
     withdrawn = offer(app, third, enrolment, ["4.1"])
+    comment(app, withdrawn, people["ada"], ON_WITHDRAWN, minutes=5)
     withdraw(app, withdrawn)
     cal_claim = offer(app, cals, cal_enrolment, ["4.2"])
+    comment(app, cal_claim, people["ada"], ON_CALS, minutes=5)
     edit_live(app, first.id)
     return World(
         **people,

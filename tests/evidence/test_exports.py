@@ -13,10 +13,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from journal.evidence import claims, exports
-from journal.evidence.claims import content_hash
+from journal.evidence.claims import DECLARATION, content_hash
 from journal.extensions import db
 from journal.models import (
     AuditEvent,
+    ClaimComment,
     Enrolment,
     ExportFormat,
     PortfolioExport,
@@ -24,16 +25,24 @@ from journal.models import (
     User,
     utcnow,
 )
+from journal.templating import format_datetime
 from tests.factories import table_rows
+from tests.reflections.test_pages import parse
 from tests.test_security import inline_code
 
 from .portfolio_common import (
+    ANSWERED,
+    ASKED,
     LIVE_EDIT,
     OFFERED,
+    ON_CALS,
+    ON_PENDING,
+    ON_WITHDRAWN,
     OUTSIDERS,
     READERS,
     World,
     build_world,
+    comment,
     criterion,
     reassign,
 )
@@ -64,6 +73,22 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
+def flat(text: str) -> str:
+    """Text with every run of spaces and line breaks as one space: a PDF wraps its lines."""
+    return " ".join(text.split())
+
+
+def comment_times(app, claim_id: int) -> list:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(ClaimComment.created_at)
+                .where(ClaimComment.claim_id == claim_id)
+                .order_by(ClaimComment.created_at)
+            )
+        )
+
+
 def hash_of(app, claim_id: int) -> str:
     with app.app_context():
         return db.session.get(claims.EvidenceClaim, claim_id).content_sha256
@@ -92,13 +117,105 @@ def test_the_pdf_holds_the_frozen_copies_decisions_and_feedback(app, visit, worl
     assert "Not yet" in text and "Awaiting a decision" in text
 
 
+def test_the_declaration_says_what_the_candidate_confirmed_when_offering(app, make, visit, world):
+    # The words the offer form asks her to confirm (no offer is made without them)...
+    reflection = make.reflection(world.cara)
+    form = visit(world.cara).client.get(f"/evidence/offer/{reflection.id}").text
+    assert DECLARATION in form
+
+    # ...are what the PDF says she declared, in her name, and what each Markdown file says.
+    _page, download = made(visit(world.ada), world.enrolment, "zip")
+    archive = zip_of(download)
+    text = flat(pdf_text(archive.read("portfolio.pdf")))
+    assert (
+        f"Declaration When offering each piece of evidence in this portfolio, Cara confirmed:"
+        f" “{DECLARATION}”"
+    ) in text
+    markdown = archive.read(f"evidence/001-claim-{world.accepted_claim}.md").decode()
+    assert f"- Declared by the candidate when offering: “{DECLARATION}”" in markdown
+    assert json.loads(archive.read("manifest.json"))["declaration"] == DECLARATION
+
+
+def test_each_piece_carries_its_comments_with_who_wrote_them_and_when(app, visit, world):
+    asked_at, answered_at = comment_times(app, world.accepted_claim)
+    (noted_at,) = comment_times(app, world.pending_claim)
+    with app.app_context():  # as the PDF shows a time: in the app's time zone
+        asked, answered, noted = map(format_datetime, (asked_at, answered_at, noted_at))
+    _page, download = made(visit(world.cara), world.enrolment, "zip")
+    archive = zip_of(download)
+
+    # In the PDF, as on the claim's page: the author's name, the time, the Markdown rendered.
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(archive.read("portfolio.pdf"))).pages]
+    first = flat(next(p for p in pages if "Evidence 1 of 2" in p))
+    second = flat(next(p for p in pages if "Evidence 2 of 2" in p))
+    conversation = (
+        f"Comments Ada, {asked} Which questions did you ask first? Cara, {answered} {ANSWERED}"
+    )
+    assert conversation in first
+    assert f"Comments Cara, {noted} {ON_PENDING}" in second
+    assert ON_PENDING not in first and ASKED not in second
+    # In each Markdown file: the author, the time, the comment as written, quoted.
+    first_md = archive.read(f"evidence/001-claim-{world.accepted_claim}.md").decode()
+    assert first_md.endswith(
+        "## Comments\n\n"
+        f"**Ada**, {asked_at.isoformat()}:\n\n> {ASKED}\n\n"
+        f"**Cara**, {answered_at.isoformat()}:\n\n> {ANSWERED}\n"
+    )
+    second_md = archive.read(f"evidence/002-claim-{world.pending_claim}.md").decode()
+    assert f"**Cara**, {noted_at.isoformat()}:\n\n> {ON_PENDING}\n" in second_md
+    assert ASKED not in second_md
+
+
+def test_a_comment_whose_author_has_gone_is_kept_without_their_name(app, visit, world):
+    with app.app_context():
+        answer = db.session.scalar(select(ClaimComment).where(ClaimComment.body == ANSWERED))
+        answer.author_id = None  # as deleting the account does (ON DELETE SET NULL)
+        db.session.commit()
+
+    text = flat(pdf_text(made(visit(world.ada), world.enrolment)[1].data))
+
+    assert f"{exports.GONE}, " in text
+    assert ANSWERED in text
+
+
 def test_an_export_holds_nothing_its_readers_may_not_see(visit, world):
     _page, download = made(visit(world.ada), world.enrolment)
     text = pdf_text(download.data)
 
     assert LIVE_EDIT not in text  # the live reflection, edited after offering
     assert "Withdrawn words." not in text  # a withdrawn claim
+    assert ON_WITHDRAWN not in text  # and the comments on it
     assert "Cal’s own evidence." not in text  # another candidate's, with the same assessor
+    assert ON_CALS not in text  # and the comments on it
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_an_export_holds_exactly_the_claims_and_comments_its_reader_reads(app, visit, world, who):
+    """Every claim of the portfolio its reader reads, but the withdrawn one (out of
+    assessment), and on each exactly the comments its page shows them."""
+    visitor = visit(world.person(who))
+    # Abe stood in as her assessor for a while and commented: the claim's page still shows it.
+    reassign(app, world.enrolment, world.abe)
+    comment(app, world.pending_claim, world.abe, "Standing in for Ada: well begun.", minutes=30)
+    reassign(app, world.enrolment, world.ada)
+    own = who == "cara"
+    listing = visitor.page("/evidence" if own else f"/evidence/candidates/{world.cara.id}")
+    listed = {
+        int(a.attrs["href"].rsplit("/", 1)[1])
+        for a in listing.select("a")
+        if re.fullmatch(r"/evidence/claims/\d+", a.attrs.get("href", ""))
+    }
+    assert world.withdrawn_claim in listed
+
+    manifest = json.loads(zip_of(made(visitor, world.enrolment, "zip")[1]).read("manifest.json"))
+
+    exported = {entry["claim_id"]: entry for entry in manifest["evidence"]}
+    assert exported.keys() == listed - {world.withdrawn_claim}
+    for claim_id, entry in exported.items():
+        page = parse(visitor.client.get(f"/evidence/claims/{claim_id}").text)
+        comments = page.select("article", cls="comment")
+        shown = [int(a.attrs["id"].removeprefix("comment-")) for a in comments]
+        assert [c["id"] for c in entry["comments"]] == shown, claim_id
 
 
 def zip_of(download) -> zipfile.ZipFile:
