@@ -14,9 +14,12 @@ exception allows: a link inside a sentence, i.e. inside people's Markdown (.pros
 paragraph that holds other text too, whose size is set by the line of text around it.
 """
 
+import hashlib
+import json
 import re
 import threading
 import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,9 +88,13 @@ MEMBER_PAGES = {
     NOT_FOUND,
 }
 AUTHOR_PAGES = MEMBER_PAGES | {"reflections.edit", "reflections.delete"}
+# A portfolio's pages: the list of portfolios, one's coverage and its exports page.
+PORTFOLIO_PAGES = {"evidence.portfolios", "evidence.coverage", "evidence.request_export"}
 # A candidate enrolled on a qualification: their evidence, a claim, offering a reflection.
-CANDIDATE_PAGES = AUTHOR_PAGES | {"evidence.mine", "evidence.claim", "evidence.offer"}
-ASSESSOR_PAGES = {
+CANDIDATE_PAGES = (
+    AUTHOR_PAGES | PORTFOLIO_PAGES | {"evidence.mine", "evidence.claim", "evidence.offer"}
+)
+ASSESSOR_PAGES = PORTFOLIO_PAGES | {
     "reflections.home",
     "reflections.create",
     "evidence.claim",
@@ -755,6 +762,79 @@ def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_n
         assert claim_path not in page.content()
         response = page.goto(server.url + claim_path)
         assert response is not None and response.status == 404
+
+
+def test_ada_exports_caras_portfolio_downloads_the_pdf_and_the_zip_and_abe_gets_404(
+    browser: Browser, server: LiveServer, tmp_path: Path
+):
+    """The rest of the issue's walk-through, on a phone with JavaScript: ada opens cara's
+    portfolio, asks for a PDF and a ZIP, sees each export's page turn to ready (the live server
+    has no REDIS_URL, so the job runs inline) and downloads both; abe, another assessor, gets
+    404 at every one of those addresses."""
+    with phone(browser, accept_downloads=True) as context:
+        page = context.new_page()
+        sign_in(page, server, "ada")
+        page.get_by_role("link", name="Portfolio", exact=True).click()
+        page.get_by_role("link", name="Cara Candidate", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Cara Candidate’s portfolio")
+        expect(page.locator("li.cov-accepted", has_text="1.2")).to_contain_text("Accepted")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE_WIDTH
+        addresses = [_path(page.url)]
+        page.get_by_role("navigation", name="Portfolio").get_by_role("link", name="Export").click()
+        addresses.append(_path(page.url))
+
+        saved = {}
+        for kind in ("PDF", "ZIP"):
+            page.get_by_role("button", name=f"Make a {kind}").click()
+            expect(page).to_have_url(re.compile(r"/exports/\d+$"))
+            expect(page.get_by_role("heading", level=1)).to_have_text(
+                f"{kind} of Cara Candidate’s portfolio"
+            )
+            expect(page.get_by_role("status")).to_contain_text("Ready (", timeout=60_000)
+            addresses.append(_path(page.url))
+            link = page.get_by_role("link", name=re.compile(r"^Download portfolio-"))
+            addresses.append(_path(link.get_attribute("href") or ""))
+            with page.expect_download() as downloading:
+                link.click()
+            download = downloading.value
+            pattern = rf"portfolio-\d+-\d{{8}}-\d{{4}}\.{kind.lower()}"
+            assert re.fullmatch(pattern, download.suggested_filename)
+            saved[kind] = tmp_path / download.suggested_filename
+            download.save_as(saved[kind])
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE_WIDTH
+            page.get_by_role("link", name="Back to the exports").click()
+        # Both are listed among ada's exports of this portfolio.
+        expect(page.locator("main li a[href^='/exports/']")).to_have_count(2)
+
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(saved["PDF"]).pages).split())
+    assert "Portfolio of Cara Candidate" in text
+    assert "✓ Accepted — 1.2" in text and "◐ Claimed — 3.2" in text
+    assert "Cara Candidate confirmed: “This reflection is my own work" in text
+    # Ada's question on cara's first claim (the demo's), with its author.
+    assert "Ada Assessor, " in text
+    assert "could you say what you changed so that your team felt safe to speak up?" in text
+    assert "Private worries" not in text  # cal's private reflection, never offered
+
+    with zipfile.ZipFile(saved["ZIP"]) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        listed = {entry["path"]: entry for entry in manifest["files"]}
+        assert listed.keys() == set(archive.namelist()) - {"manifest.json"}
+        assert "portfolio.pdf" in listed and any(p.endswith(".md") for p in listed)
+        for path, entry in listed.items():
+            data = archive.read(path)
+            assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sha256"], entry["size"])
+        assert manifest["candidate"] == "Cara Candidate"
+
+    with phone(browser, accept_downloads=True) as context:
+        page = context.new_page()
+        sign_in(page, server, "abe")
+        page.get_by_role("link", name="Portfolio", exact=True).click()
+        expect(page.get_by_role("link", name="Cara Candidate")).to_have_count(0)
+        for address in addresses:
+            response = page.goto(server.url + address)
+            assert response is not None and response.status == 404, address
+            expect(page.get_by_role("heading", level=1)).to_contain_text("There is nothing here")
+            assert "Cara" not in page.content(), address
 
 
 # --- without JavaScript -----------------------------------------------------------------------
