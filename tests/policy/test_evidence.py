@@ -1,5 +1,6 @@
 """The evidence policy: SPEC.md's "offer / withdraw evidence" and "decide evidence" rows, and
-"only its evidence copy" for the assigned assessor, every cell through HTTP.
+"only its evidence copy" for the assigned assessor, every cell through HTTP, claims and the
+portfolio they make (its coverage, its exports) alike.
 
 A claim belongs to its enrolment's two people: the candidate (who offers, withdraws, comments)
 and the *current* assessor (who reads the frozen copy, decides, comments, reads the history).
@@ -10,6 +11,9 @@ The world is tests/policy/test_reflections.py's: the author (a candidate in sets
 offered both reflections under test to their assessor; `candidate_c` is another candidate,
 assessed by the other assessor.
 """
+
+import io
+import zipfile
 
 import pytest
 from flask import Flask
@@ -42,14 +46,15 @@ from .test_reflections import (
     sign_in,
 )
 
-# SPEC.md's rows for evidence, by role: what each may do with the author's claims.
-#                     read        decide      withdraw    comment     portfolio
+# SPEC.md's rows for evidence, by role: what each may do with the author's claims, and with
+# the portfolio they make (its coverage; exporting it and downloading the file).
+#                     read        decide      withdraw    comment     portfolio   coverage export
 EVIDENCE = {
-    "author": (OK, FORBIDDEN, OK, OK, OK),
-    "assigned assessor": (OK, OK, FORBIDDEN, OK, OK),
+    "author": (OK, FORBIDDEN, OK, OK, OK, OK, OK),
+    "assigned assessor": (OK, OK, FORBIDDEN, OK, OK, OK, OK),
 }
-NOBODY = (NOT_FOUND,) * 5
-ACTIONS = ("read", "decide", "withdraw", "comment", "portfolio")
+NOBODY = (NOT_FOUND,) * 7
+ACTIONS = ("read", "decide", "withdraw", "comment", "portfolio", "coverage", "export")
 # Not in SPEC.md's columns, but in the brief: a candidate with claims of their own.
 CAST = [*_CAST, ("candidate with their own claims", "candidate_c")]
 
@@ -136,6 +141,23 @@ def test_evidence_matrix(app, client, make, role, person, action, outcome):
             count = len(db.session.scalars(select(ClaimComment)).all())
         assert count == (1 if outcome == OK else 0)
 
+    elif action == "coverage":
+        answer = client.get(f"/portfolios/{claim.enrolment_id}/coverage")
+        assert_page(answer, outcome, secret)
+        if outcome == OK:
+            assert "criteria accepted" in answer.text
+
+    elif action == "export":
+        answer = client.post(
+            f"/portfolios/{claim.enrolment_id}/exports", data={"csrf_token": token, "format": "zip"}
+        )
+        assert_page(answer, outcome, secret, ok_status=302)
+        if outcome == OK:
+            download = client.get(f"{answer.location}/download")
+            assert download.status_code == 200
+            manifest = zipfile.ZipFile(io.BytesIO(download.data)).read("manifest.json").decode()
+            assert secret in manifest and claim.content_sha256 in manifest
+
     else:
         answer = client.get(f"/evidence/candidates/{world.people['author'].id}")
         # The author's own portfolio is /evidence.
@@ -215,6 +237,16 @@ def test_a_hidden_claim_looks_exactly_like_one_that_does_not_exist(app, client, 
             "get",
             f"/evidence/candidates/{world.people['author'].id}",
             f"/evidence/candidates/{nobody}",
+        ),
+        (
+            "get",
+            f"/portfolios/{claim.enrolment_id}/coverage",
+            f"/portfolios/{claim.enrolment_id + 1000}/coverage",
+        ),
+        (
+            "get",
+            f"/portfolios/{claim.enrolment_id}/exports",
+            f"/portfolios/{claim.enrolment_id + 1000}/exports",
         ),
     ]
     for method, hidden_url, unknown_url in pairs:
