@@ -158,8 +158,9 @@ def database_url(kind: str, tmp_path) -> str:
 class SharedBytecodeCache(BytecodeCache):
     """Compiled templates kept for the whole run, keyed by each template's source checksum.
 
-    Every test makes an app of its own, whose new Jinja environment would compile every
-    template it renders again; a running server compiles each once.
+    Tests make an app for each database kind and configuration (and some make their own), whose
+    new Jinja environment would compile every template it renders again; a running server
+    compiles each once.
     """
 
     def __init__(self) -> None:
