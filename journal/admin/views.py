@@ -42,6 +42,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..policy.evidence import ENROLMENT_PEOPLE
 from ..sets.meetings import members_of, past_meetings, upcoming_meetings
 from ..templating import format_datetime
 from . import enrolments, history, members, sets
@@ -412,15 +413,7 @@ def enrol(user_id: int):
 
 @bp.route("/enrolments/<id:enrolment_id>/assessor", methods=["GET", "POST"])
 def change_assessor(enrolment_id: int):
-    query = (
-        select(Enrolment)
-        .where(Enrolment.id == enrolment_id)
-        .options(
-            joinedload(Enrolment.candidate),
-            joinedload(Enrolment.framework),
-            joinedload(Enrolment.assessor),
-        )
-    )
+    query = select(Enrolment).where(Enrolment.id == enrolment_id).options(*ENROLMENT_PEOPLE)
     enrolment = db.session.scalar(query)
     if enrolment is None:
         abort(404)

@@ -160,6 +160,14 @@ class Portfolio:
         return [e.id for e in self.enrolments]
 
 
+# What every page about an enrolment names: its candidate, assessor and framework (built once).
+ENROLMENT_PEOPLE = (
+    joinedload(Enrolment.candidate),
+    joinedload(Enrolment.assessor),
+    joinedload(Enrolment.framework),
+)
+
+
 def get_portfolio(candidate_id: int) -> Portfolio:
     """The candidate's portfolio, for themselves or their current assessor; 404 for anyone
     else, and for an id that is nobody's."""
@@ -169,11 +177,7 @@ def get_portfolio(candidate_id: int) -> Portfolio:
     query = (
         select(Enrolment)
         .where(Enrolment.candidate_id == candidate_id)
-        .options(
-            joinedload(Enrolment.framework),
-            joinedload(Enrolment.candidate),
-            joinedload(Enrolment.assessor),
-        )
+        .options(*ENROLMENT_PEOPLE)
         .order_by(Enrolment.id)
     )
     if candidate_id == user.id:
@@ -204,15 +208,7 @@ def get_enrolment(enrolment_id: int) -> Enrolment:
     assessor; 404 for anyone else."""
     enrolment = None
     if 0 < enrolment_id <= LARGEST_ID:
-        query = (
-            select(Enrolment)
-            .where(Enrolment.id == enrolment_id)
-            .options(
-                joinedload(Enrolment.candidate),
-                joinedload(Enrolment.assessor),
-                joinedload(Enrolment.framework),
-            )
-        )
+        query = select(Enrolment).where(Enrolment.id == enrolment_id).options(*ENROLMENT_PEOPLE)
         enrolment = db.session.scalar(query)
     if enrolment is None or not can_read_portfolio(current_user, enrolment):
         abort(404)
