@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, event, make_url, text
 
 from journal import create_app
+from journal.demo import PASSWORD
 from journal.extensions import db
 from tests.helpers import DEMO_PAGES, AuthActions, demo_page_ids
 
@@ -37,7 +38,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 APP_PORT, BARE_PORT = 8731, 8732
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench"
-PASSWORD = "demo-password"  # the demo data's published password
 
 # wrk prints its own report; this adds one line of JSON with what the table needs.
 WRK_SCRIPT = """

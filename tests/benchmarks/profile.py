@@ -10,18 +10,14 @@ import argparse
 import cProfile
 import os
 import pstats
-import subprocess
 import time
 
 from sqlalchemy import event, inspect
 
-from journal import create_app
+from journal import create_app, demo
 from journal.extensions import db
-from tests.benchmarks.pages import BIN, DEFAULT_URL, ROOT
+from tests.benchmarks.pages import DEFAULT_URL, flask
 from tests.helpers import DEMO_PAGES, AuthActions, demo_page_ids
-
-PASSWORD = "demo-password"
-
 
 SECRET_KEY = "profile-" + "x" * 32
 
@@ -31,10 +27,8 @@ def ensure_demo(app, url: str) -> None:
         if "users" in inspect(db.engine).get_table_names():
             return
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
-    for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True
-        )
+    flask(env, "db", "upgrade")
+    flask(env, "demo")
 
 
 def main() -> None:
@@ -57,7 +51,7 @@ def main() -> None:
     for who, template in pages:
         if who not in clients:
             clients[who] = app.test_client()
-            AuthActions(clients[who]).login(f"{who}@example.org", PASSWORD)
+            AuthActions(clients[who]).login(f"{who}@example.org", demo.PASSWORD)
         client, address = clients[who], template.format(**ids)
         for _ in range(10):
             assert client.get(address).status_code == 200, (who, address)
