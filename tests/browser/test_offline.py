@@ -567,6 +567,8 @@ def on_server(server: Server, person: str, reflection_id: str, seconds: float = 
 
 
 def write(page: Page, experience: str, insight: str = "") -> None:
+    # Before writing.js has started, Save is the plain form post, which these tests are not about.
+    expect(page.locator('form.reflection[data-outbox="ready"]')).to_be_attached()
     page.get_by_label("Experience").fill(experience)
     if insight:
         page.get_by_label("Insight").fill(insight)
