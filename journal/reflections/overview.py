@@ -75,12 +75,10 @@ def digests(user: User, size: int, review_size: int = 5) -> list[SetDigest]:
     prefix is shorter than a page.
     """
     memberships = memberships_of(user)
-    times = last_and_next([m.set_id for m in memberships])
-    newest = _newest_shared(user, [m.set_id for m in memberships], size + 1)
+    times = last_and_next([m.set_id for m in memberships], reflected_by=user)
+    newest = _newest_shared(user, {m.set_id: times[m.set_id].since for m in memberships}, size)
     facilitated = [m.set_id for m in memberships if m.role == SetRole.FACILITATOR]
     silent = _silent_candidates(user, {s: times[s].since for s in facilitated})
-    last_meetings = [times[m.set_id].last for m in memberships if m.role == SetRole.CANDIDATE]
-    reflected_on = _reflected_on(user, [m.id for m in last_meetings if m is not None])
     candidate_of = [m.set_id for m in memberships if m.role == SetRole.CANDIDATE]
     to_review = _to_review(user, {s: times[s] for s in candidate_of}, review_size + 1)
     result = []
@@ -94,27 +92,39 @@ def digests(user: User, size: int, review_size: int = 5) -> list[SetDigest]:
             digest.older_page = 2 if len(digest.shared) == size else 1
         digest.silent = silent.get(membership.set_id, [])
         if membership.role == SetRole.CANDIDATE and digest.times.last is not None:
-            digest.reflected_on_last = digest.times.last.id in reflected_on
+            digest.reflected_on_last = digest.times.reflected_on_last
         due = to_review.get(membership.set_id, [])
         digest.to_review, digest.more_to_review = due[:review_size], len(due) > review_size
         result.append(digest)
     return result
 
 
-def _newest_shared(user: User, set_ids: list[int], size: int) -> dict[int, list[Reflection]]:
-    """Up to `size` reflections shared with `user` through each set, newest first: one query
-    of one branch per set, each walking that set's (set_id, updated_at) index and no further."""
-    found: dict[int, list[Reflection]] = {set_id: [] for set_id in set_ids}
-    if not set_ids:
+def _newest_shared(
+    user: User, since: dict[int, datetime | None], size: int
+) -> dict[int, list[Reflection]]:
+    """For each set (with the start of its last meeting), the reflections shared with `user`
+    there since then, newest first, up to `size` + 1, and after them the newest older one if
+    there is one: just enough to show a page and to know whether more came before.
+
+    One query of up to two branches per set, each walking that set's (set_id, updated_at)
+    index and no further: what a home page loads stays what it shows, however long the
+    history (loading a whole page of older ones to show none was most of this page's work).
+    """
+    found: dict[int, list[Reflection]] = {set_id: [] for set_id in since}
+    if not since:
         return found
-    branches = [
-        select(Reflection.id)
-        .where(shared_clause(user, set_id))
-        .order_by(Reflection.updated_at.desc(), Reflection.id)
-        .limit(size)
-        .subquery()
-        for set_id in set_ids
-    ]
+    branches = []
+    for set_id, moment in since.items():
+        newest = (
+            select(Reflection.id)
+            .where(shared_clause(user, set_id))
+            .order_by(Reflection.updated_at.desc(), Reflection.id)
+        )
+        if moment is None:
+            branches.append(newest.limit(size + 1).subquery())
+            continue
+        branches.append(newest.where(Reflection.updated_at >= moment).limit(size + 1).subquery())
+        branches.append(newest.where(Reflection.updated_at < moment).limit(1).subquery())
     # Each branch wrapped in its own SELECT: SQLite refuses LIMIT inside a bare UNION member.
     ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
     query = with_people(select(Reflection).where(Reflection.id.in_(select(ids.c.id))))
@@ -218,16 +228,6 @@ def _to_review(
     for reflection in db.session.scalars(query):
         found.setdefault(reflection.set_id, []).append(reflection)
     return found
-
-
-def _reflected_on(user: User, meeting_ids: list[int]) -> set[int]:
-    """Which of these meetings `user` has written a reflection linked to."""
-    if not meeting_ids:
-        return set()
-    query = select(Reflection.meeting_id).where(
-        Reflection.author_id == user.id, Reflection.meeting_id.in_(meeting_ids)
-    )
-    return set(db.session.scalars(query.distinct()))
 
 
 def _actions(user: User, *statuses: ActionStatus) -> Select[tuple[Reflection]]:

@@ -3,11 +3,20 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
-from ..models import LARGEST_ID, LearningSet, Meeting, Membership, SetRole, User, utcnow
+from ..models import (
+    LARGEST_ID,
+    LearningSet,
+    Meeting,
+    Membership,
+    Reflection,
+    SetRole,
+    User,
+    utcnow,
+)
 
 
 def memberships_of(user: User, role: SetRole | None = None) -> list[Membership]:
@@ -111,6 +120,8 @@ class MeetingTimes:
     next: Meeting | None
     # The meeting held before `last`: what was committed there is reported on at `last`.
     previous: Meeting | None = None
+    # Whether the person asked about (`reflected_by`) linked a reflection to `last`.
+    reflected_on_last: bool = False
 
     @property
     def since(self) -> datetime | None:
@@ -118,25 +129,31 @@ class MeetingTimes:
         return self.last.starts_at if self.last else None
 
 
-def last_and_next(set_ids: list[int], now: datetime | None = None) -> dict[int, MeetingTimes]:
+def last_and_next(
+    set_ids: list[int], now: datetime | None = None, reflected_by: User | None = None
+) -> dict[int, MeetingTimes]:
     """For each set, its most recent started meeting, the one held before it, and its next
     one, in one query. A cancelled meeting is none of them: "since the last meeting" starts at
-    the last one held."""
+    the last one held. With `reflected_by`, the same query says whether they wrote on each
+    last meeting (the home page's reminder), rather than a statement of its own."""
     now = now or utcnow()
     times = {set_id: MeetingTimes(None, None) for set_id in set_ids}
     if not set_ids:
         return times
-    for meeting, rank in _edge_meetings(set_ids, now):
+    for meeting, rank, reflected in _edge_meetings(set_ids, now, reflected_by):
         if meeting.starts_at > now:
             times[meeting.set_id].next = meeting
         elif rank == 1:
             times[meeting.set_id].last = meeting
+            times[meeting.set_id].reflected_on_last = reflected
         else:
             times[meeting.set_id].previous = meeting
     return times
 
 
-def _edge_meetings(set_ids: list[int], now: datetime) -> list[tuple[Meeting, int]]:
+def _edge_meetings(
+    set_ids: list[int], now: datetime, reflected_by: User | None
+) -> list[tuple[Meeting, int, bool]]:
     # Ranked within (set, started or not): the started ones latest first, the others soonest
     # first. The first two started ones are kept (the last and the one before), the first of
     # the others (the next).
@@ -155,12 +172,21 @@ def _edge_meetings(set_ids: list[int], now: datetime) -> list[tuple[Meeting, int
         .subquery()
     )
     query = (
-        select(Meeting, ranked.c.rank)
+        select(Meeting, ranked.c.rank, _reflected_on(reflected_by))
         .join(ranked, ranked.c.id == Meeting.id)
         .where(or_(ranked.c.rank == 1, and_(ranked.c.rank == 2, Meeting.starts_at <= now)))
         .options(joinedload(Meeting.learning_set))
     )
-    return [(meeting, rank) for meeting, rank in db.session.execute(query)]
+    rows = db.session.execute(query)
+    return [(meeting, rank, bool(reflected)) for meeting, rank, reflected in rows]
+
+
+def _reflected_on(author: User | None) -> ColumnElement[bool]:
+    """Whether `author` linked a reflection to the meeting of the row (a meeting's handful of
+    reflections, through its index), or false when nobody is asked about."""
+    if author is None:
+        return false()
+    return exists().where(Reflection.meeting_id == Meeting.id, Reflection.author_id == author.id)
 
 
 def next_meeting_id(set_id: int, now: datetime | None = None) -> int | None:
