@@ -22,7 +22,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -178,7 +178,7 @@ class Visit:
     inner_width: int
     small_targets: list[str]
     axe_violations: list[dict]
-    console_errors: list[str] = field(default_factory=list)
+    console_errors: list[str]
 
 
 @dataclass
@@ -238,8 +238,10 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def phone(browser: Browser, **options) -> Iterator[BrowserContext]:
+def phone(browser: Browser, axe: bool = False, **options) -> Iterator[BrowserContext]:
     context = browser.new_context(**PHONE, **options)
+    if axe:  # axe-core in every page, run by DevTools outside the page's CSP
+        context.add_init_script(path=str(AXE))
     context.set_default_timeout(10_000)
     try:
         yield context
@@ -357,27 +359,8 @@ async () => {
 
 
 def inspect(page: Page, server: LiveServer, name: str, path: str) -> Visit:
-    """Open one page on the phone and measure it; the context must bypass the CSP (for axe)."""
-    response = page.goto(server.url + path)
-    assert response is not None
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    small = page.evaluate(SMALL_TARGETS_JS, [TARGET_PX])
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(AXE_JS)
-    return Visit(
-        name,
-        path,
-        server.endpoint_of(path),
-        response.status,
-        widths[0],
-        widths[1],
-        small,
-        violations,
-    )
-
-
-def console_errors(page: Page, server: LiveServer, path: str) -> list[str]:
-    """Errors and CSP violations logged while one page loads, the CSP on."""
+    """Open one page on the phone, the CSP on: what it logs while it loads (errors, CSP
+    violations), then how it fits the screen and what axe-core finds (`phone(axe=True)`)."""
     logged: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
@@ -395,31 +378,36 @@ def console_errors(page: Page, server: LiveServer, path: str) -> list[str]:
     finally:
         page.remove_listener("console", on_console)
         page.remove_listener("pageerror", on_page_error)
-    if path == NOT_FOUND_PATH and response is not None and response.status == 404:
+    assert response is not None
+    if path == NOT_FOUND_PATH and response.status == 404:
         # The browser logs the page's own 404 status as an error: that one is the point here.
         own_404 = f"the server responded with a status of 404 (NOT FOUND) ({response.url})"
         logged = [line for line in logged if not line.endswith(own_404)]
-    return logged
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    return Visit(
+        name,
+        path,
+        server.endpoint_of(path),
+        response.status,
+        widths[0],
+        widths[1],
+        small_targets=page.evaluate(SMALL_TARGETS_JS, [TARGET_PX]),
+        axe_violations=page.evaluate(AXE_JS),
+        console_errors=logged,
+    )
 
 
 @pytest.fixture(scope="module", params=ROLES)
 def tour(request, browser: Browser, server: LiveServer) -> Tour:
-    """Every page of one role, opened twice: measured and checked by axe-core (with the CSP
-    bypassed, so that axe can be injected), then with the CSP on, listening to the console."""
+    """Every page of one role, opened once with the CSP on: listened to, measured, and checked
+    by axe-core."""
     role = request.param
-    with phone(browser, bypass_csp=True) as context:
+    with phone(browser, axe=True) as context:
         page = context.new_page()
         if role != SIGNED_OUT:
             sign_in(page, server, role)
         plan = plan_tour(page, server, role)
-        visits = [inspect(page, server, name, path) for name, path in plan]
-    with phone(browser) as context:
-        page = context.new_page()
-        if role != SIGNED_OUT:
-            sign_in(page, server, role)
-        for visit in visits:
-            visit.console_errors = console_errors(page, server, visit.path)
-    return Tour(role, visits)
+        return Tour(role, [inspect(page, server, name, path) for name, path in plan])
 
 
 # --- what every page of every role must be ----------------------------------------------------

@@ -13,7 +13,6 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser import test_phone as tour
 from tests.browser.test_phone import (
-    AXE,
     AXE_JS,
     PHONE_WIDTH,
     SMALL_TARGETS_JS,
@@ -40,14 +39,13 @@ def turn_on(page: Page, server: LiveServer) -> str:
 
 
 def test_the_address_page_fits_a_phone_and_reads_well(browser, server: LiveServer):
-    with phone(browser, bypass_csp=True) as context:
+    with phone(browser, axe=True) as context:
         page = context.new_page()
         sign_in(page, server, "cara")
         address = turn_on(page, server)
 
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         small = page.evaluate(SMALL_TARGETS_JS, [TARGET_PX])
-        page.add_script_tag(path=str(AXE))
         violations = page.evaluate(AXE_JS)
 
         assert widths == [PHONE_WIDTH, PHONE_WIDTH]
