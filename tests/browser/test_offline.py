@@ -566,9 +566,14 @@ def on_server(server: Server, person: str, reflection_id: str, seconds: float = 
     return found
 
 
-def write(page: Page, experience: str, insight: str = "") -> None:
-    # Before writing.js has started, Save is the plain form post, which these tests are not about.
+def outbox_ready(page: Page) -> None:
+    """Until writing.js has started: before that, Save is the plain form post, which these
+    tests are not about (offline, the service worker's 503 page)."""
     expect(page.locator('form.reflection[data-outbox="ready"]')).to_be_attached()
+
+
+def write(page: Page, experience: str, insight: str = "") -> None:
+    outbox_ready(page)
     page.get_by_label("Experience").fill(experience)
     if insight:
         page.get_by_label("Insight").fill(insight)
@@ -892,6 +897,7 @@ def edited_offline(context: BrowserContext, page: Page, server: Server, first: s
         page.goto(server.url + path)
     context.set_offline(True)
     page.goto(f"{server.url}/reflections/{reflection_id}/edit")
+    outbox_ready(page)
     page.get_by_label("Experience").fill(words)
     page.get_by_role("button", name="Save reflection").click()
     expect(outbox_card(page, words)).to_contain_text("Not yet synced")
