@@ -241,6 +241,24 @@ def accept(
     )
 
 
+def new_body(**fields) -> dict:
+    """A valid PUT body for a new reflection: private, linked to nothing, unless `fields` say
+    otherwise."""
+    return {
+        "experience": "What happened.",
+        "insight": "",
+        "next_action": "",
+        "action_due": None,
+        "action_status": "open",
+        "action_outcome": "",
+        "meeting_id": None,
+        "set_id": None,
+        "visibility": "private",
+        "base_version": None,
+        **fields,
+    }
+
+
 def put_body(reflection: Reflection, **changes) -> dict:
     """A PUT body holding every writable field as `reflection` has it, at its version."""
     dumped = schema.dump(reflection)

@@ -43,7 +43,7 @@ from journal.models import (
 from journal.reflections import saving
 from journal.reflections.saving import Outcome, ReflectionInput
 from tests.factories import PASSWORD, Factory
-from tests.helpers import csrf_token_of
+from tests.helpers import csrf_token_of, new_body
 
 DOCUMENT = document()
 DOCUMENT_URI = "urn:set-journal:openapi"
@@ -174,19 +174,16 @@ def sign_in(app: Flask, person: User) -> Api:
 
 def body(**fields) -> dict:
     """A valid PUT body: a new reflection unless base_version says otherwise."""
-    return {
-        "experience": "We looked at my team's rota problem.",
-        "insight": "I jump to solutions before I understand the question.",
-        "next_action": "Ask three open questions before proposing anything.",
-        "action_due": "2031-05-01",
-        "action_status": "open",
-        "action_outcome": "",
-        "meeting_id": None,
-        "set_id": None,
-        "visibility": "facilitator",
-        "base_version": None,
-        **fields,
-    }
+    return new_body(
+        **{
+            "experience": "We looked at my team's rota problem.",
+            "insight": "I jump to solutions before I understand the question.",
+            "next_action": "Ask three open questions before proposing anything.",
+            "action_due": "2031-05-01",
+            "visibility": "facilitator",
+            **fields,
+        }
+    )
 
 
 # --- The people ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from journal.extensions import db
 from journal.models import LearningSet, Membership, User
 from tests.factories import PASSWORD, Factory
-from tests.helpers import csrf_token_of
+from tests.helpers import csrf_token_of, new_body
 
 
 def join(app: Flask, person: User, learning_set: LearningSet, role: str = "candidate") -> None:
@@ -78,19 +78,7 @@ class People:
         return {name for name, p in everyone.items() if self.status(p, reflection_id) == 200}
 
     def put(self, author: User, reflection_id, **fields):
-        body = {
-            "experience": "What happened.",
-            "insight": "",
-            "next_action": "",
-            "action_due": None,
-            "action_status": "open",
-            "action_outcome": "",
-            "meeting_id": None,
-            "set_id": None,
-            "visibility": "set",
-            "base_version": None,
-            **fields,
-        }
+        body = new_body(**{"visibility": "set", **fields})
         client = self.client(author)
         token = client.get("/api/v1/me").json["csrf_token"]
         return client.put(

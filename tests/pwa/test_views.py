@@ -18,7 +18,7 @@ from flask import Flask
 from journal import assets
 from journal.extensions import db
 from journal.pwa import icons, views
-from tests.helpers import AuthActions, csrf_token_of
+from tests.helpers import AuthActions, csrf_token_of, new_body
 from tests.test_security import assert_browser_wall
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -255,18 +255,7 @@ def test_the_storage_name_and_key_depend_on_the_secret_key(app, cara):
 
 # Saved only in its writer's journal ---------------------------------------------------------
 
-WRITTEN = {
-    "experience": "Written on a shared phone.",
-    "insight": "",
-    "next_action": "",
-    "action_due": None,
-    "action_status": "open",
-    "action_outcome": "",
-    "meeting_id": None,
-    "set_id": None,
-    "visibility": "private",
-    "base_version": None,
-}
+WRITTEN = new_body(experience="Written on a shared phone.")
 
 
 @pytest.mark.parametrize(
