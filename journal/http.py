@@ -1,5 +1,6 @@
 """Reading numbers from addresses, and paging: one way for every blueprint."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -70,14 +71,19 @@ class Page:
         return self.page + 1
 
 
-def paginate(query: Select, param: str = "page") -> Page:
+def paginate(
+    query: Select, param: str = "page", load: Callable[[Select], Select] | None = None
+) -> Page:
     """One page of `query`, the page number read from the address's `param`.
 
-    One row more than a page is asked for, to know whether another page follows.
+    One row more than a page is asked for, to know whether another page follows. `load`, if
+    given, turns that limited query into the statement that is run (see
+    `reflections.overview.page_with_people`).
     """
     number = number_arg(param) or 1
     size = current_app.config["PAGE_SIZE"]
-    rows = db.session.scalars(query.limit(size + 1).offset((number - 1) * size)).unique().all()
+    limited = query.limit(size + 1).offset((number - 1) * size)
+    rows = db.session.scalars(load(limited) if load else limited).unique().all()
     return Page(items=list(rows[:size]), page=number, has_next=len(rows) > size)
 
 

@@ -363,7 +363,9 @@ def test_the_demo_home_pages_and_open_actions_show_what_they_showed_before(
         with app.app_context():
             return {
                 person: db.session.scalars(
-                    overview.open_actions(demo_people[person]).with_only_columns(Reflection.id)
+                    overview.open_actions(demo_people[person])
+                    .with_only_columns(Reflection.id)
+                    .order_by(*overview.SOONEST_DUE)
                 ).all()
                 for person in people
             }

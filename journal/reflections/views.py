@@ -21,6 +21,7 @@ from ..policy import (
     get_reflection_to_comment,
     may_write_on,
     reaches_its_set,
+    shared_with,
 )
 from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
 from ..templating import audience, format_datetime, meeting_label, readers
@@ -53,9 +54,7 @@ def home():
         evidence=evidence,
         **(workspace.assessor_home(current_user) if evidence.assessing else {}),
         # One more than is shown, to know whether to link to the rest.
-        actions=db.session.scalars(
-            overview.open_actions(current_user).limit(HOME_ACTIONS + 1)
-        ).all(),
+        actions=overview.soonest_actions(current_user, HOME_ACTIONS + 1),
         shown_actions=HOME_ACTIONS,
         # The sets whose brief for the next meeting this person prepares from.
         briefs={m.set_id for m in current_user.memberships if can_brief(current_user, m.set_id)},
@@ -73,8 +72,11 @@ def index():
         query = query.where(Reflection.meeting_id == meeting_id)
     elif set_id is not None:
         query = query.where(Reflection.set_id == set_id)
-    query = overview.with_people(query).order_by(Reflection.created_at.desc(), Reflection.id)
-    page = paginate(query)
+    # Read in the order of the author's (author_id, created_at) index: the people are joined
+    # to the rows of the page only, with no need to choose them first (`page_with_people`).
+    page = paginate(
+        overview.with_people(query).order_by(Reflection.created_at.desc(), Reflection.id)
+    )
     return render_template(
         "reflections/index.html",
         page=page,
@@ -89,16 +91,7 @@ def index():
 def shared():
     """Others' reflections shared with me, newest first, optionally through one set."""
     set_id = number_arg("set_id")
-    query = (
-        overview.shared_since(current_user, set_id, None)
-        if set_id
-        else (
-            overview.with_people(overview.shared_with(current_user)).order_by(
-                Reflection.updated_at.desc(), Reflection.id
-            )
-        )
-    )
-    page = paginate(query)
+    page = overview.page_with_people(shared_with(current_user, set_id), overview.NEWEST_FIRST)
     return render_template(
         "reflections/shared.html", page=page, sets=sets_of(current_user), set_id=set_id
     )
@@ -307,8 +300,16 @@ def actions():
     # Two lists, each a page at a time: `page` for the open ones, `done_page` for the rest.
     # Only open actions carry a form: a closed one is a record, changed from its own page
     # (a form each costs more to build than the rest of the list).
-    open_ = paginate(overview.open_actions(current_user))
-    closed = paginate(overview.closed_actions(current_user), param="done_page")
+    open_ = overview.page_with_people(
+        overview.open_actions(current_user), overview.SOONEST_DUE, overview.CARRIED_TO
+    )
+    # In the order of the author's (author_id, updated_at) index, as /reflections.
+    closed = paginate(
+        overview.with_people(overview.closed_actions(current_user))
+        .options(overview.CARRIED_TO)
+        .order_by(*overview.NEWEST_FIRST),
+        param="done_page",
+    )
     forms = {r.id: _action_form(r) for r in open_.items}
     return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
 

@@ -26,7 +26,7 @@ from ..policy import (
     readable_in_set,
     readable_on_meeting,
 )
-from ..reflections.overview import with_people
+from ..reflections.overview import NEWEST_FIRST, page_with_people, with_people
 from . import brief_pdf, follow_through, scheduling
 from .brief import gather
 from .forms import MeetingForm
@@ -51,9 +51,6 @@ def index():
 @bp.get("/sets/<id:set_id>")
 def view(set_id: int):
     learning_set = get_set(set_id)
-    reflections = with_people(readable_in_set(current_user, set_id)).order_by(
-        Reflection.updated_at.desc(), Reflection.id
-    )
     role = membership_in(current_user, set_id).role
     past = paginate(past_meetings(set_id), param="past_page")
     return render_template(
@@ -69,7 +66,7 @@ def view(set_id: int):
             if role == SetRole.FACILITATOR
             else {}
         ),
-        reflections=paginate(reflections),
+        reflections=page_with_people(readable_in_set(current_user, set_id), NEWEST_FIRST),
         may_schedule=can_schedule(current_user, set_id),
         may_brief=can_brief(current_user, set_id),
     )

@@ -118,3 +118,43 @@ def test_each_query_reads_only_the_viewers_rows(seeded, ids, who, url):
             for scan in scans:
                 read = rows_read(scan)
                 assert read <= budget, f"{read} rows read, beyond the viewer's {budget}: {where}"
+
+
+# The pages that show a page of reflections chosen from a set's whole history, or a person's.
+SET_LISTS = [
+    ("cara", "/"),
+    ("fran", "/"),
+    ("cara", "/actions"),
+    ("cara", "/shared"),
+    ("cara", "/sets/{glasgow}"),
+    ("fran", "/shared"),
+    ("fran", "/shared?set_id={glasgow}"),
+    ("fran", "/shared?page=4"),
+    ("fran", "/sets/{glasgow}"),
+]
+
+
+@pytest.mark.parametrize(("who", "url"), SET_LISTS)
+def test_a_list_joins_its_people_to_the_page_it_shows_only(seeded, ids, who, url):
+    # Joined before the page is cut, each row of the set's history costs a lookup of its
+    # author, meeting and set: a page would cost what the history holds, not what it shows.
+    # A page is read with one row more, to know whether another follows, and an incremental
+    # sort reads one past that, to see where its key changes.
+    page = seeded.config["PAGE_SIZE"] + 2
+    with seeded.app_context():
+        sent = statements_of(seeded, who, url.format(**ids))
+        connection = db.session.connection()
+        cards = [(s, p) for s, p in sent if "reflections.experience" in s]
+        assert cards, f"{url} as {who} loads no reflections"
+        for statement, parameters in cards:
+            explained = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+            ).scalar()
+            plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+            people = [
+                n for n in nodes(plan) if n.get("Relation Name") in ("users", "meetings", "sets")
+            ]
+            looked_up = max(
+                (n["Actual Loops"] * max(n["Actual Rows"], 1) for n in people), default=0
+            )
+            assert looked_up <= page, f"{looked_up} lookups for a page of {page}: {url} as {who}"
