@@ -152,11 +152,7 @@ def _newest_shared(
         return found
     branches = []
     for set_id, moment in since.items():
-        newest = (
-            select(Reflection.id)
-            .where(shared_clause(user, set_id))
-            .order_by(Reflection.updated_at.desc(), Reflection.id)
-        )
+        newest = select(Reflection.id).where(shared_clause(user, set_id)).order_by(*NEWEST_FIRST)
         if moment is None:
             branches.append(newest.limit(size + 1).subquery())
             continue
@@ -164,10 +160,7 @@ def _newest_shared(
         branches.append(newest.where(Reflection.updated_at < moment).limit(1).subquery())
     # Each branch wrapped in its own SELECT: SQLite refuses LIMIT inside a bare UNION member.
     ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
-    query = with_people(select(Reflection).where(Reflection.id.in_(select(ids.c.id))))
-    for reflection in db.session.scalars(
-        query.order_by(Reflection.updated_at.desc(), Reflection.id)
-    ):
+    for reflection in db.session.scalars(people_of(select(ids.c.id), NEWEST_FIRST)):
         found[reflection.set_id].append(reflection)
     return found
 

@@ -21,7 +21,7 @@ from sqlalchemy import Select, or_, select, true
 from ..extensions import db
 from ..models import ActionStatus, LearningSet, Reflection, SetRole, User, utcnow
 from ..policy import shared_clause
-from ..reflections.overview import with_people
+from ..reflections.overview import NEWEST_FIRST, with_people
 from .follow_through import FollowThrough
 from .meetings import MeetingTimes, last_and_next, members_of
 from .scheduling import zone
@@ -159,11 +159,7 @@ def _readable(
     query = select(Reflection).where(
         Reflection.author_id.in_(authors), shared_clause(viewer, set_id), wanted
     )
-    return (
-        with_people(query)
-        .order_by(Reflection.updated_at.desc(), Reflection.id)
-        .limit(BRIEF_LIMIT + 1)
-    )
+    return with_people(query).order_by(*NEWEST_FIRST).limit(BRIEF_LIMIT + 1)
 
 
 def _by_due(reflection: Reflection) -> tuple:
