@@ -117,9 +117,14 @@
     if (answer.storage === person) await SJ.vault.saveKey(person, answer.key);
   }
 
+  // With the meetings this page offers to reflect on: a kept writing form lacking one of them
+  // (scheduled since) is fetched again, so the link works offline (templates/pwa/sw.js).
   async function warm() {
+    const meetings = [...document.querySelectorAll('a[href^="/reflections/new?"]')]
+      .map((link) => new URL(link.href).searchParams.get("meeting_id"))
+      .filter((id) => /^[0-9]+$/.test(id || ""));
     const registration = await navigator.serviceWorker.ready;
-    if (registration.active) registration.active.postMessage({ type: "warm", paths: WARM });
+    if (registration.active) registration.active.postMessage({ type: "warm", paths: WARM, meetings });
   }
 
   // --- signing out on a shared phone -------------------------------------------------------

@@ -1269,3 +1269,127 @@ def test_every_state_reads_in_words_and_passes_axe_with_44px_targets(
         assert checks == {"journal": ([], []), "conflict": ([], [])}
     finally:
         context.close()
+
+
+# --- a reflection on a meeting, with no signal -----------------------------------------------
+
+
+def kept_form(page: Page) -> str | None:
+    """The writing form this phone keeps for its person, as the service worker would serve it."""
+    return page.evaluate(
+        """async () => {
+          const found = await caches.match("/reflections/new", {
+            cacheName: "sj-pages-" + SJ.person, ignoreVary: true});
+          return found ? found.text() : null;
+        }"""
+    )
+
+
+def meeting_options(page: Page) -> dict[str, str]:
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("#meeting_id option")]
+             .filter((o) => o.value).map((o) => [o.value, o.textContent.trim()]))"""
+    )
+
+
+def test_reflect_on_a_meeting_offline_opens_the_kept_form_on_that_meeting_and_syncs_the_link(
+    browser: Browser, server: Server
+):
+    experience = f"Meeting {uuid.uuid4().hex[:8]}: what the set asked me about my team."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        # Only the meeting's page is opened: the form comes from signing in (one kept form).
+        wait_until(lambda: kept_form(page) is not None, "the writing form kept after sign-in")
+        page.goto(server.url + "/reflections/new")
+        linkable = meeting_options(page)
+        oldest = min(linkable, key=int)
+        page.goto(f"{server.url}/meetings/{oldest}")
+        reflect = page.get_by_role("link", name="Reflect on this meeting")
+        assert reflect.get_attribute("href") == f"/reflections/new?meeting_id={oldest}"
+
+        context.set_offline(True)
+        page.reload()
+        expect(page.locator("#pwa-offline-copy")).to_contain_text("You are offline")
+        reflect.click()
+
+        expect(page).to_have_url(f"{server.url}/reflections/new?meeting_id={oldest}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("New reflection")
+        expect(page.get_by_label("Meeting")).to_have_value(oldest)
+        # Every meeting the form offers opens it the same way, each on its own meeting.
+        for meeting_id in linkable:
+            page.goto(f"{server.url}/reflections/new?meeting_id={meeting_id}")
+            expect(page.get_by_label("Meeting")).to_have_value(meeting_id)
+        page.goto(f"{server.url}/reflections/new?meeting_id={oldest}")
+        write(page, experience)
+        expect(page).to_have_url(server.url + "/reflections")
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Not yet synced")
+        expect(card.get_by_role("heading")).to_have_text(linkable[oldest])
+        (reflection_id,) = entry_ids(page)
+        sent = page.evaluate(
+            "async (id) => (await SJ.outbox.get(SJ.person, id)).body", reflection_id
+        )
+        assert sent["meeting_id"] == int(oldest) and sent["set_id"] is None
+
+        context.set_offline(False)
+        saved = on_server(server, "cara", reflection_id)
+
+        assert saved["meeting_id"] == int(oldest)
+        assert saved["experience"] == experience
+        assert console.errors == []
+
+
+def test_a_meeting_the_kept_form_does_not_offer_is_said_and_nothing_is_linked(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        wait_until(lambda: kept_form(page) is not None, "the writing form kept after sign-in")
+        page.goto(server.url + "/reflections/new")
+        linkable = meeting_options(page)
+        not_hers = str(max(int(m) for m in linkable) + 1000)
+
+        context.set_offline(True)
+        page.goto(f"{server.url}/reflections/new?meeting_id={not_hers}")
+
+        expect(page.get_by_role("heading", level=1)).to_have_text("New reflection")
+        expect(page.locator("#pwa-meeting")).to_contain_text("not among the meetings")
+        expect(page.get_by_label("Meeting")).to_have_value("")
+
+
+def test_a_meeting_scheduled_after_the_form_was_kept_is_offered_offline_once_its_page_is_seen(
+    browser: Browser, server: Server
+):
+    from journal.models import LearningSet, Meeting
+
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        wait_until(lambda: kept_form(page) is not None, "the writing form kept")
+        lees_set = page.evaluate(
+            """() => document.querySelector("#set_id option[value]:not([value=''])").value"""
+        )
+        with server.app.app_context():
+            learning_set = db.session.get(LearningSet, int(lees_set))
+            earlier = min(m.starts_at for m in learning_set.meetings if m.cancelled_at is None)
+            meeting = Meeting(set_id=learning_set.id, starts_at=earlier, location="Room 9")
+            db.session.add(meeting)
+            db.session.commit()
+            added = str(meeting.id)
+            db.session.remove()
+        assert f'value="{added}"' not in kept_form(page)
+
+        page.goto(f"{server.url}/meetings/{added}")
+        wait_until(lambda: f'value="{added}"' in kept_form(page), "a fresh copy of the form")
+        context.set_offline(True)
+        page.get_by_role("link", name="Reflect on this meeting").click()
+
+        expect(page.get_by_label("Meeting")).to_have_value(added)
+        expect(page.locator("#pwa-meeting")).to_have_count(0)
