@@ -1393,3 +1393,124 @@ def test_a_meeting_scheduled_after_the_form_was_kept_is_offered_offline_once_its
 
         expect(page.get_by_label("Meeting")).to_have_value(added)
         expect(page.locator("#pwa-meeting")).to_have_count(0)
+
+
+# --- when the connection returns -------------------------------------------------------------
+
+
+def test_once_synced_the_journal_says_the_connection_is_back_not_that_it_is_offline(
+    browser: Browser, server: Server
+):
+    experience = f"Back online {uuid.uuid4().hex[:8]}: written on the train."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        page.goto(server.url + "/reflections")
+        context.set_offline(True)
+        page.goto(server.url + "/reflections/new")
+        write(page, experience)
+        expect(page).to_have_url(server.url + "/reflections")
+        banner = page.locator("#pwa-offline-copy")
+        heading = page.locator("#pwa-outbox-title")
+        expect(banner).to_contain_text("You are offline")
+        expect(heading).to_have_text("On this phone, not yet on the server")
+
+        context.set_offline(False)
+
+        expect(outbox_card(page, experience)).to_contain_text("Synced")
+        expect(banner).not_to_contain_text("You are offline")
+        expect(banner).to_contain_text("You are online again")
+        expect(heading).to_have_text("Sent from this phone: now on the server")
+        banner.get_by_role("button", name="Reload").click()
+        expect(banner).to_have_count(0)
+        expect(page.locator("main article.card", has_text=experience[:40])).to_be_visible()
+        assert console.errors == []
+
+
+# A phone that believes it is online throughout (a weak signal, a dead wifi): the browser never
+# says `offline` or `online`, while no request reaches the server.
+LIE_FI = """
+Object.defineProperty(Navigator.prototype, "onLine", {get: () => true});
+for (const name of ["online", "offline"]) {
+  addEventListener(name, (event) => event.stopImmediatePropagation(), true);
+}
+"""
+
+
+def test_a_copy_opened_on_a_signal_that_lies_says_online_again_once_the_server_answers(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        page.goto(server.url + "/actions")
+        context.add_init_script(LIE_FI)
+        context.set_offline(True)
+        page.goto(server.url + "/actions")
+        banner = page.locator("#pwa-offline-copy")
+        expect(banner).to_contain_text("You are offline")
+        assert page.evaluate("navigator.onLine") is True
+        probes = manifest_probes(server)
+
+        context.set_offline(False)
+
+        expect(banner).to_contain_text("You are online again", timeout=WAIT_MS)
+        assert manifest_probes(server) > probes
+
+
+def manifest_probes(server: Server) -> int:
+    return server.faults.reached.count(("GET", "/manifest.webmanifest", 200))
+
+
+def test_the_offline_page_reloads_itself_once_the_server_answers_not_a_portal(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        context.set_offline(True)
+        page.goto(server.url + "/shared")
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text("You are offline")
+        # The wifi is back but answers with its portal: `online` fires, and the page stays.
+        server.faults.answer_next("GET", r"/manifest\.webmanifest", PORTAL)
+
+        context.set_offline(False)
+        wait_until(lambda: not server.faults.scripted, "the probe the portal answered")
+        expect(heading).to_have_text("You are offline")
+
+        expect(heading).not_to_have_text("You are offline", timeout=WAIT_MS)
+        expect(page).to_have_url(server.url + "/shared")
+        assert page.evaluate("document.body.dataset.offlineCopy") is None
+        assert manifest_probes(server) >= 1
+
+
+def test_after_a_form_that_could_not_be_sent_the_page_says_online_again_and_sends_nothing(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = put_reflection(page, f"Kept {uuid.uuid4().hex[:8]}.")
+        delete_page = f"{server.url}/reflections/{reflection_id}/delete"
+        page.goto(delete_page)
+        posts_before = [r for r in server.faults.reached if r[0] == "POST"]
+        context.set_offline(True)
+        page.goto(delete_page)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Delete for good").click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text("You are offline")
+
+        context.set_offline(False)
+
+        expect(heading).to_have_text("You are online again")
+        expect(page.locator("main")).to_contain_text("nothing was changed")
+        expect(page.get_by_role("link", name="Back to the page you were on")).to_be_visible()
+        assert [r for r in server.faults.reached if r[0] == "POST"] == posts_before
+        assert on_server(server, "cara", reflection_id)["version"] == 1
