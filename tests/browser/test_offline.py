@@ -1514,3 +1514,98 @@ def test_after_a_form_that_could_not_be_sent_the_page_says_online_again_and_send
         expect(page.get_by_role("link", name="Back to the page you were on")).to_be_visible()
         assert [r for r in server.faults.reached if r[0] == "POST"] == posts_before
         assert on_server(server, "cara", reflection_id)["version"] == 1
+
+
+# --- telling a candidate, once -----------------------------------------------------------------
+
+# What Chromium hands a page it could install (beforeinstallprompt), as a page can make it: the
+# headless browser of these tests never offers to install. `prompt()` is recorded.
+OFFER_TO_INSTALL = """(outcome) => {
+  const offer = new Event("beforeinstallprompt", {cancelable: true});
+  window.promptedToInstall = 0;
+  offer.prompt = async () => { window.promptedToInstall += 1; };
+  offer.userChoice = Promise.resolve({outcome, platform: "web"});
+  dispatchEvent(offer);
+  return offer.defaultPrevented;
+}"""
+
+
+def install_note(page: Page):
+    return page.get_by_role("region", name="Set Journal on this phone")
+
+
+def test_a_candidate_hears_once_on_today_that_it_installs_and_writes_with_no_signal(
+    browser: Browser, server: Server
+):
+    from tests.browser.test_phone import AXE, AXE_JS, SMALL_TARGETS_JS, TARGET_PX
+
+    with phone(browser) as context:
+        context.add_init_script(path=str(AXE))  # run by DevTools, outside the page's CSP
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        note = install_note(page)
+
+        expect(note).to_contain_text("write a reflection with no signal")
+        expect(note).to_contain_text("Add to Home Screen")  # no offer from this browser
+        expect(note.get_by_role("button", name="Install Set Journal")).to_have_count(0)
+        assert page.evaluate(OFFER_TO_INSTALL, "dismissed") is True
+        expect(note.get_by_role("button", name="Install Set Journal")).to_be_visible()
+        checks = (page.evaluate(AXE_JS), page.evaluate(SMALL_TARGETS_JS, [TARGET_PX]))
+        assert checks == ([], [])
+        note.get_by_role("button", name="Install Set Journal").click()
+        wait_for(page, "() => window.promptedToInstall === 1", what="the browser's prompt")
+        expect(note).to_be_visible()  # not installed: still said, until dismissed
+
+        note.get_by_role("button", name="Got it").click()
+
+        expect(note).to_have_count(0)
+        for path in ("/", "/reflections", "/"):
+            page.goto(server.url + path)
+            expect(page.locator("main h1")).to_be_visible()
+            expect(install_note(page)).to_have_count(0)
+        assert console.errors == []
+
+
+def test_installing_from_the_note_ends_it_on_this_phone(browser: Browser, server: Server):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        expect(install_note(page)).to_be_visible()
+        page.evaluate(OFFER_TO_INSTALL, "accepted")
+
+        install_note(page).get_by_role("button", name="Install Set Journal").click()
+
+        expect(install_note(page)).to_have_count(0)
+        page.reload()
+        expect(page.locator("main h1")).to_be_visible()
+        expect(install_note(page)).to_have_count(0)
+
+
+@pytest.mark.parametrize(("person", "path"), [("fran", "/"), ("cara", "/reflections")])
+def test_the_note_is_only_for_candidates_on_today(
+    browser: Browser, server: Server, person: str, path: str
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, person)
+        ready_offline(page)
+        page.goto(server.url + path)
+
+        expect(page.locator("main h1")).to_be_visible()
+        assert page.evaluate("typeof SJ.ready") == "object"
+        expect(install_note(page)).to_have_count(0)
+
+
+def test_without_scripts_nothing_promises_writing_offline(browser: Browser, server: Server):
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+
+        expect(page.locator("main h1")).to_contain_text("Hello")
+        assert "no signal" not in page.locator("main").inner_text()
+    finally:
+        context.close()
