@@ -12,6 +12,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ..assets import asset, manifest
+from ..models import SetRole
+from ..sets.meetings import memberships_of
 from . import storage
 
 bp = Blueprint("pwa", __name__)
@@ -144,7 +146,14 @@ def storage_name():
             return storage.storage_id(current_user)
         return None
 
-    return {"journal_storage": journal_storage}
+    def writes_reflections() -> bool:
+        """A candidate in some set: their Today says, once, that writing works offline. The
+        signed-in user's memberships came with them: no query."""
+        return current_user.is_authenticated and bool(
+            memberships_of(current_user, SetRole.CANDIDATE)
+        )
+
+    return {"journal_storage": journal_storage, "writes_reflections": writes_reflections}
 
 
 @bp.before_app_request

@@ -213,7 +213,10 @@
     document.getElementById("pwa-conflict")?.remove();
     if (!shown.length && !drafts.length) return;
     const section = el("section", { id: "pwa-outbox", "aria-labelledby": "pwa-outbox-title" });
-    section.append(el("h2", { id: "pwa-outbox-title" }, viewing ? "On this phone" : "On this phone, not yet on the server"));
+    // Everything shown has reached the server: the heading says so, not "not yet".
+    const sent = !drafts.length && shown.every((e) => (live.get(e.id) || e).state === "synced");
+    const title = sent ? "Sent from this phone: now on the server" : viewing ? "On this phone" : "On this phone, not yet on the server";
+    section.append(el("h2", { id: "pwa-outbox-title" }, title));
     shown.forEach((entry) => section.append(card(entry)));
     drafts.forEach((draft) => section.append(draftCard(draft)));
     const heading = document.querySelector("main h1");

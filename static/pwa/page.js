@@ -34,14 +34,62 @@
   SJ.notice = notice;
 
   // --- a copy kept on this phone ---------------------------------------------------------
+  const when = new Date(copySavedAt);
+  const from = isNaN(when)
+    ? ""
+    : ` from ${when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}`;
+
+  function offline() {
+    notice("pwa-offline-copy", `You are offline: this is the copy of this page saved on this phone${from}.`).classList.remove("pwa-online");
+  }
+
+  // The connection is back (the server answered: a sync, or the manifest after `online`): the
+  // banner says so, and the page is opened again only when the person chooses (they may be
+  // typing; the draft is kept first).
+  function onlineAgain() {
+    if (copySavedAt === undefined) return;
+    const bar = notice("pwa-offline-copy", `You are online again. This page is still the copy saved on this phone${from}: reload it for the latest. `);
+    bar.classList.add("pwa-online");
+    const reload = element("button", { type: "button", class: "secondary" }, "Reload");
+    reload.addEventListener("click", async () => {
+      reload.disabled = true;
+      await Promise.all(SJ.beforeLeaving.map((finish) => finish().catch(() => {})));
+      location.reload();
+    });
+    bar.append(reload);
+  }
+  SJ.onlineAgain = onlineAgain;
+
+  // `online` means a network, not this server (a portal): its manifest answers first.
+  async function serverAnswers() {
+    try {
+      const response = await fetch("/manifest.webmanifest", { cache: "no-store", credentials: "omit" });
+      const type = response.headers.get("Content-Type") || "";
+      return response.ok && type.startsWith("application/manifest+json") && "start_url" in (await response.json());
+    } catch (error) {
+      return false;
+    }
+  }
+
+  let probing = null;
+  async function probe(wait) {
+    clearTimeout(probing);
+    if (!navigator.onLine) return;
+    if (await serverAnswers()) return onlineAgain();
+    probing = setTimeout(() => probe(Math.min(wait * 2, 30000)), wait);
+  }
+
   if (copySavedAt !== undefined) {
-    const when = new Date(copySavedAt);
-    const from = isNaN(when)
-      ? ""
-      : ` from ${when.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}`;
-    notice("pwa-offline-copy", `You are offline: this is the copy of this page saved on this phone${from}.`);
+    offline();
     // "Reflection saved." and the like were true when the page was saved, not now.
     document.querySelectorAll(".flash").forEach((flash) => flash.remove());
+    addEventListener("online", () => probe(2000));
+    // "Online" with no answer (a weak signal, a server down): asked again until it answers.
+    if (navigator.onLine) probing = setTimeout(() => probe(4000), 2000);
+    addEventListener("offline", () => {
+      clearTimeout(probing);
+      offline();
+    });
   }
 
   // --- "Reflection saved." after a save through the outbox (writing.js) ----------------------
@@ -117,9 +165,14 @@
     if (answer.storage === person) await SJ.vault.saveKey(person, answer.key);
   }
 
+  // With the meetings this page offers to reflect on: a kept writing form lacking one of them
+  // (scheduled since) is fetched again, so the link works offline (templates/pwa/sw.js).
   async function warm() {
+    const meetings = [...document.querySelectorAll('a[href^="/reflections/new?"]')]
+      .map((link) => new URL(link.href).searchParams.get("meeting_id"))
+      .filter((id) => /^[0-9]+$/.test(id || ""));
     const registration = await navigator.serviceWorker.ready;
-    if (registration.active) registration.active.postMessage({ type: "warm", paths: WARM });
+    if (registration.active) registration.active.postMessage({ type: "warm", paths: WARM, meetings });
   }
 
   // --- signing out on a shared phone -------------------------------------------------------
@@ -268,6 +321,7 @@
     if (token) SJ.outbox.setToken(token.content);
     SJ.outbox.listen((event) => {
       if (event.person !== person) return;
+      if (event.state === "synced" && navigator.onLine) onlineAgain(); // the server answered
       if (event.state === "attention" && event.problem.kind === "signin") askToSignIn();
       // Written in another tab: send it from here too if that tab closes.
       if (event.state === "queued" && !timer) timer = setTimeout(() => syncNow(false).catch(() => {}), SJ.outbox.LONGEST_DELAY);

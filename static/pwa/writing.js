@@ -220,9 +220,34 @@
     location.assign("/reflections"); // at the top, "Not yet synced" (or what it needs)
   }
 
+  // --- the meeting asked for ---------------------------------------------------------------------
+
+  // "Reflect on this meeting" (/reflections/new?meeting_id=N). Offline the service worker answers
+  // with the one form kept on this phone, so the meeting is chosen here, as the server does
+  // online; one the form does not offer is said, never linked silently to another.
+  function chooseAskedMeeting(say) {
+    const asked = writingNew && new URLSearchParams(location.search).get("meeting_id");
+    const select = form.elements.meeting_id;
+    if (!asked || !select) return;
+    if ([...select.options].some((option) => option.value === asked)) {
+      select.value = asked;
+      return;
+    }
+    if (!say) return;
+    const kept = document.body.dataset.offlineCopy !== undefined
+      ? " This is the form kept on this phone: a meeting scheduled since it was kept appears once you open the form with a signal."
+      : "";
+    SJ.notice(
+      "pwa-meeting",
+      "The meeting you chose is not among the meetings this form offers (your sets’ upcoming meetings and the most recent ones). " +
+        `Choose one below, or leave it not linked.${kept}`,
+    );
+  }
+
   // --- start ------------------------------------------------------------------------------------
 
   async function start() {
+    chooseAskedMeeting(true);
     if (!(await SJ.ready)) return;
     original = read();
     const hidden = form.elements.base_version;
@@ -252,6 +277,7 @@
     if (draft && !same(draft.fields, original)) {
       fill(draft.fields);
       restored(draft);
+      chooseAskedMeeting(false); // the meeting just asked for, with the text being written
     }
     if (draft && draft.errors) showErrors(draft.errors);
     form.addEventListener("input", typed);

@@ -18,6 +18,9 @@ const OFFLINE_URL = {{ offline_url|tojson }};
 const STORAGE_HEADER = {{ storage_header|tojson }};
 const SIGNED_OUT = {{ signed_out|tojson }};
 const PAGES_KEPT = 100; // per person
+// One writing form is kept: "Reflect on this meeting" (/reflections/new?meeting_id=N) opens
+// it offline, and writing.js chooses the meeting from the address (issue 22).
+const WRITING_FORM = "/reflections/new";
 
 // IndexedDB and sealing (store.js) and the outbox (outbox.js), shared with the pages.
 importScripts(...{{ scripts|tojson }});
@@ -52,7 +55,7 @@ self.addEventListener("message", (event) => {
   if (message.type === "skip-waiting") self.skipWaiting();
   // A page that loaded while this worker was activating escaped claim(): it asks again.
   if (message.type === "claim") event.waitUntil(self.clients.claim());
-  if (message.type === "warm") event.waitUntil(warm(message.paths || []));
+  if (message.type === "warm") event.waitUntil(warm(message.paths || [], message.meetings || []));
 });
 
 self.addEventListener("fetch", (event) => {
@@ -85,8 +88,14 @@ async function navigate(event) {
     event.waitUntil(remember(request.url, response.clone()).catch(() => {}));
     return response;
   } catch (error) {
-    return (await lastGoodCopy(request.url)) || offlinePage();
+    return (await lastGoodCopy(keptAs(request.url))) || offlinePage();
   }
+}
+
+// The address a page is kept under: the writing form whatever its query (the meeting).
+function keptAs(address) {
+  const url = new URL(withoutFragment(address));
+  return url.pathname === WRITING_FORM ? url.origin + WRITING_FORM : url.href;
 }
 
 // File a page under its person's name; forget every page when the server says nobody is
@@ -101,6 +110,8 @@ async function remember(url, response) {
   }
   await SJ.device.adopt(person);
   if (response.status !== 200 || response.type !== "basic") return;
+  // The form as the server chose a meeting in it is not the form for every meeting.
+  if (keptAs(url) !== withoutFragment(url)) return;
   const cache = await caches.open(SJ.device.pagesOf(person));
   await cache.put(withoutFragment(url), response);
   // The most recent pages are enough offline. Keys come oldest first: put() replaces an entry
@@ -166,14 +177,17 @@ async function cacheFirst(request) {
 }
 
 // The pages someone needs to write with no signal (the journal, the writing form), fetched
-// once after they sign in unless they have opened them already.
-async function warm(paths) {
+// once after they sign in unless they have opened them already. `meetings`: those the open
+// page links the writing form to; a kept form offering none of one of them (scheduled since
+// it was kept) is fetched again, so that "Reflect on this meeting" works offline too.
+async function warm(paths, meetings) {
   const person = await SJ.device.current();
   if (!person) return;
   const cache = await caches.open(SJ.device.pagesOf(person));
   for (const path of paths) {
     const url = new URL(path, self.location.origin).href;
-    if (await cache.match(url, { ignoreVary: true })) continue;
+    const kept = await cache.match(url, { ignoreVary: true });
+    if (kept && !(path === WRITING_FORM && (await lacksMeetings(kept, meetings)))) continue;
     const response = await fetch(url, { credentials: "same-origin", redirect: "manual" }).catch(
       () => null,
     );
@@ -181,6 +195,12 @@ async function warm(paths) {
       await remember(url, response);
     }
   }
+}
+
+async function lacksMeetings(form, meetings) {
+  if (!meetings.length) return false;
+  const select = (await form.text()).match(/<select[^>]*name="meeting_id"[^>]*>([\s\S]*?)<\/select>/);
+  return select !== null && meetings.some((id) => !select[1].includes(`value="${id}"`));
 }
 
 function withoutFragment(url) {

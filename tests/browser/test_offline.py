@@ -1269,3 +1269,343 @@ def test_every_state_reads_in_words_and_passes_axe_with_44px_targets(
         assert checks == {"journal": ([], []), "conflict": ([], [])}
     finally:
         context.close()
+
+
+# --- a reflection on a meeting, with no signal -----------------------------------------------
+
+
+def kept_form(page: Page) -> str | None:
+    """The writing form this phone keeps for its person, as the service worker would serve it."""
+    return page.evaluate(
+        """async () => {
+          const found = await caches.match("/reflections/new", {
+            cacheName: "sj-pages-" + SJ.person, ignoreVary: true});
+          return found ? found.text() : null;
+        }"""
+    )
+
+
+def meeting_options(page: Page) -> dict[str, str]:
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("#meeting_id option")]
+             .filter((o) => o.value).map((o) => [o.value, o.textContent.trim()]))"""
+    )
+
+
+def test_reflect_on_a_meeting_offline_opens_the_kept_form_on_that_meeting_and_syncs_the_link(
+    browser: Browser, server: Server
+):
+    experience = f"Meeting {uuid.uuid4().hex[:8]}: what the set asked me about my team."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        # Only the meeting's page is opened: the form comes from signing in (one kept form).
+        wait_until(lambda: kept_form(page) is not None, "the writing form kept after sign-in")
+        page.goto(server.url + "/reflections/new")
+        linkable = meeting_options(page)
+        oldest = min(linkable, key=int)
+        page.goto(f"{server.url}/meetings/{oldest}")
+        reflect = page.get_by_role("link", name="Reflect on this meeting")
+        assert reflect.get_attribute("href") == f"/reflections/new?meeting_id={oldest}"
+
+        context.set_offline(True)
+        page.reload()
+        expect(page.locator("#pwa-offline-copy")).to_contain_text("You are offline")
+        reflect.click()
+
+        expect(page).to_have_url(f"{server.url}/reflections/new?meeting_id={oldest}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("New reflection")
+        expect(page.get_by_label("Meeting")).to_have_value(oldest)
+        # Every meeting the form offers opens it the same way, each on its own meeting.
+        for meeting_id in linkable:
+            page.goto(f"{server.url}/reflections/new?meeting_id={meeting_id}")
+            expect(page.get_by_label("Meeting")).to_have_value(meeting_id)
+        page.goto(f"{server.url}/reflections/new?meeting_id={oldest}")
+        write(page, experience)
+        expect(page).to_have_url(server.url + "/reflections")
+        card = outbox_card(page, experience)
+        expect(card).to_contain_text("Not yet synced")
+        expect(card.get_by_role("heading")).to_have_text(linkable[oldest])
+        (reflection_id,) = entry_ids(page)
+        sent = page.evaluate(
+            "async (id) => (await SJ.outbox.get(SJ.person, id)).body", reflection_id
+        )
+        assert sent["meeting_id"] == int(oldest) and sent["set_id"] is None
+
+        context.set_offline(False)
+        saved = on_server(server, "cara", reflection_id)
+
+        assert saved["meeting_id"] == int(oldest)
+        assert saved["experience"] == experience
+        assert console.errors == []
+
+
+def test_a_meeting_the_kept_form_does_not_offer_is_said_and_nothing_is_linked(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        wait_until(lambda: kept_form(page) is not None, "the writing form kept after sign-in")
+        page.goto(server.url + "/reflections/new")
+        linkable = meeting_options(page)
+        not_hers = str(max(int(m) for m in linkable) + 1000)
+
+        context.set_offline(True)
+        page.goto(f"{server.url}/reflections/new?meeting_id={not_hers}")
+
+        expect(page.get_by_role("heading", level=1)).to_have_text("New reflection")
+        expect(page.locator("#pwa-meeting")).to_contain_text("not among the meetings")
+        expect(page.get_by_label("Meeting")).to_have_value("")
+
+
+def test_a_meeting_scheduled_after_the_form_was_kept_is_offered_offline_once_its_page_is_seen(
+    browser: Browser, server: Server
+):
+    from journal.models import LearningSet, Meeting
+
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        page.goto(server.url + "/reflections/new")
+        wait_until(lambda: kept_form(page) is not None, "the writing form kept")
+        lees_set = page.evaluate(
+            """() => document.querySelector("#set_id option[value]:not([value=''])").value"""
+        )
+        with server.app.app_context():
+            learning_set = db.session.get(LearningSet, int(lees_set))
+            earlier = min(m.starts_at for m in learning_set.meetings if m.cancelled_at is None)
+            meeting = Meeting(set_id=learning_set.id, starts_at=earlier, location="Room 9")
+            db.session.add(meeting)
+            db.session.commit()
+            added = str(meeting.id)
+            db.session.remove()
+        assert f'value="{added}"' not in kept_form(page)
+
+        page.goto(f"{server.url}/meetings/{added}")
+        wait_until(lambda: f'value="{added}"' in kept_form(page), "a fresh copy of the form")
+        context.set_offline(True)
+        page.get_by_role("link", name="Reflect on this meeting").click()
+
+        expect(page.get_by_label("Meeting")).to_have_value(added)
+        expect(page.locator("#pwa-meeting")).to_have_count(0)
+
+
+# --- when the connection returns -------------------------------------------------------------
+
+
+def test_once_synced_the_journal_says_the_connection_is_back_not_that_it_is_offline(
+    browser: Browser, server: Server
+):
+    experience = f"Back online {uuid.uuid4().hex[:8]}: written on the train."
+    with phone(browser) as context:
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        page.goto(server.url + "/reflections")
+        context.set_offline(True)
+        page.goto(server.url + "/reflections/new")
+        write(page, experience)
+        expect(page).to_have_url(server.url + "/reflections")
+        banner = page.locator("#pwa-offline-copy")
+        heading = page.locator("#pwa-outbox-title")
+        expect(banner).to_contain_text("You are offline")
+        expect(heading).to_have_text("On this phone, not yet on the server")
+
+        context.set_offline(False)
+
+        expect(outbox_card(page, experience)).to_contain_text("Synced")
+        expect(banner).not_to_contain_text("You are offline")
+        expect(banner).to_contain_text("You are online again")
+        expect(heading).to_have_text("Sent from this phone: now on the server")
+        banner.get_by_role("button", name="Reload").click()
+        expect(banner).to_have_count(0)
+        expect(page.locator("main article.card", has_text=experience[:40])).to_be_visible()
+        assert console.errors == []
+
+
+# A phone that believes it is online throughout (a weak signal, a dead wifi): the browser never
+# says `offline` or `online`, while no request reaches the server.
+LIE_FI = """
+Object.defineProperty(Navigator.prototype, "onLine", {get: () => true});
+for (const name of ["online", "offline"]) {
+  addEventListener(name, (event) => event.stopImmediatePropagation(), true);
+}
+"""
+
+
+def test_a_copy_opened_on_a_signal_that_lies_says_online_again_once_the_server_answers(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        page.goto(server.url + "/actions")
+        context.add_init_script(LIE_FI)
+        context.set_offline(True)
+        page.goto(server.url + "/actions")
+        banner = page.locator("#pwa-offline-copy")
+        expect(banner).to_contain_text("You are offline")
+        assert page.evaluate("navigator.onLine") is True
+        probes = manifest_probes(server)
+
+        context.set_offline(False)
+
+        expect(banner).to_contain_text("You are online again", timeout=WAIT_MS)
+        assert manifest_probes(server) > probes
+
+
+def manifest_probes(server: Server) -> int:
+    return server.faults.reached.count(("GET", "/manifest.webmanifest", 200))
+
+
+def test_the_offline_page_reloads_itself_once_the_server_answers_not_a_portal(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        context.set_offline(True)
+        page.goto(server.url + "/shared")
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text("You are offline")
+        # The wifi is back but answers with its portal: `online` fires, and the page stays.
+        server.faults.answer_next("GET", r"/manifest\.webmanifest", PORTAL)
+
+        context.set_offline(False)
+        wait_until(lambda: not server.faults.scripted, "the probe the portal answered")
+        expect(heading).to_have_text("You are offline")
+
+        expect(heading).not_to_have_text("You are offline", timeout=WAIT_MS)
+        expect(page).to_have_url(server.url + "/shared")
+        assert page.evaluate("document.body.dataset.offlineCopy") is None
+        assert manifest_probes(server) >= 1
+
+
+def test_after_a_form_that_could_not_be_sent_the_page_says_online_again_and_sends_nothing(
+    browser: Browser, server: Server
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+        ready_offline(page)
+        reflection_id = put_reflection(page, f"Kept {uuid.uuid4().hex[:8]}.")
+        delete_page = f"{server.url}/reflections/{reflection_id}/delete"
+        page.goto(delete_page)
+        posts_before = [r for r in server.faults.reached if r[0] == "POST"]
+        context.set_offline(True)
+        page.goto(delete_page)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Delete for good").click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text("You are offline")
+
+        context.set_offline(False)
+
+        expect(heading).to_have_text("You are online again")
+        expect(page.locator("main")).to_contain_text("nothing was changed")
+        expect(page.get_by_role("link", name="Back to the page you were on")).to_be_visible()
+        assert [r for r in server.faults.reached if r[0] == "POST"] == posts_before
+        assert on_server(server, "cara", reflection_id)["version"] == 1
+
+
+# --- telling a candidate, once -----------------------------------------------------------------
+
+# What Chromium hands a page it could install (beforeinstallprompt), as a page can make it: the
+# headless browser of these tests never offers to install. `prompt()` is recorded.
+OFFER_TO_INSTALL = """(outcome) => {
+  const offer = new Event("beforeinstallprompt", {cancelable: true});
+  window.promptedToInstall = 0;
+  offer.prompt = async () => { window.promptedToInstall += 1; };
+  offer.userChoice = Promise.resolve({outcome, platform: "web"});
+  dispatchEvent(offer);
+  return offer.defaultPrevented;
+}"""
+
+
+def install_note(page: Page):
+    return page.get_by_role("region", name="Set Journal on this phone")
+
+
+def test_a_candidate_hears_once_on_today_that_it_installs_and_writes_with_no_signal(
+    browser: Browser, server: Server
+):
+    from tests.browser.test_phone import AXE, AXE_JS, SMALL_TARGETS_JS, TARGET_PX
+
+    with phone(browser) as context:
+        context.add_init_script(path=str(AXE))  # run by DevTools, outside the page's CSP
+        console = Console()
+        page = console.watch(context.new_page())
+        sign_in(page, server, "cal")
+        ready_offline(page)
+        note = install_note(page)
+
+        expect(note).to_contain_text("write a reflection with no signal")
+        expect(note).to_contain_text("Add to Home Screen")  # no offer from this browser
+        expect(note.get_by_role("button", name="Install Set Journal")).to_have_count(0)
+        assert page.evaluate(OFFER_TO_INSTALL, "dismissed") is True
+        expect(note.get_by_role("button", name="Install Set Journal")).to_be_visible()
+        checks = (page.evaluate(AXE_JS), page.evaluate(SMALL_TARGETS_JS, [TARGET_PX]))
+        assert checks == ([], [])
+        note.get_by_role("button", name="Install Set Journal").click()
+        wait_for(page, "() => window.promptedToInstall === 1", what="the browser's prompt")
+        expect(note).to_be_visible()  # not installed: still said, until dismissed
+
+        note.get_by_role("button", name="Got it").click()
+
+        expect(note).to_have_count(0)
+        for path in ("/", "/reflections", "/"):
+            page.goto(server.url + path)
+            expect(page.locator("main h1")).to_be_visible()
+            expect(install_note(page)).to_have_count(0)
+        assert console.errors == []
+
+
+def test_installing_from_the_note_ends_it_on_this_phone(browser: Browser, server: Server):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        ready_offline(page)
+        expect(install_note(page)).to_be_visible()
+        page.evaluate(OFFER_TO_INSTALL, "accepted")
+
+        install_note(page).get_by_role("button", name="Install Set Journal").click()
+
+        expect(install_note(page)).to_have_count(0)
+        page.reload()
+        expect(page.locator("main h1")).to_be_visible()
+        expect(install_note(page)).to_have_count(0)
+
+
+@pytest.mark.parametrize(("person", "path"), [("fran", "/"), ("cara", "/reflections")])
+def test_the_note_is_only_for_candidates_on_today(
+    browser: Browser, server: Server, person: str, path: str
+):
+    with phone(browser) as context:
+        page = context.new_page()
+        sign_in(page, server, person)
+        ready_offline(page)
+        page.goto(server.url + path)
+
+        expect(page.locator("main h1")).to_be_visible()
+        assert page.evaluate("typeof SJ.ready") == "object"
+        expect(install_note(page)).to_have_count(0)
+
+
+def test_without_scripts_nothing_promises_writing_offline(browser: Browser, server: Server):
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, server, "cara")
+
+        expect(page.locator("main h1")).to_contain_text("Hello")
+        assert "no signal" not in page.locator("main").inner_text()
+    finally:
+        context.close()

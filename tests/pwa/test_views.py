@@ -349,6 +349,7 @@ def test_the_offline_page_explains_a_form_that_could_not_be_sent_too(client):
         ("/reflections", "journal"),
         ("/reflections/{id}", "journal"),
         ("/actions", None),
+        ("/", "welcome"),
     ],
 )
 def test_the_writing_and_journal_scripts_load_only_where_they_act(app, make, cara, path, script):
@@ -358,6 +359,14 @@ def test_the_writing_and_journal_scripts_load_only_where_they_act(app, make, car
     loaded = set(re.findall(r'<script src="/static/pwa/(\w+)\.[0-9a-f]{10}\.js"', page))
 
     assert loaded == {"store", "outbox", "page"} | ({script} if script else set())
+
+
+def test_a_facilitators_today_loads_no_note_on_installing(app, make, cal):
+    make.set(facilitators=[cal])
+
+    today = signed_in(app, cal).get("/").text
+
+    assert "Hello, Cal" in today and "/static/pwa/welcome." not in today
 
 
 @pytest.mark.parametrize(
