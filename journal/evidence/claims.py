@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -57,6 +58,17 @@ CONTENT_FIELDS = (
 
 class ClaimClosed(Exception):
     """The claim's state forbids the step (withdrawn, or accepted): the message says why."""
+
+
+class AlreadyOffered(Exception):
+    """This version of the reflection claims one of these criteria already, in a claim that
+    is not withdrawn: the same offer sent twice at once (the database refused the second)."""
+
+
+def live_offer(reflection: Reflection) -> str:
+    """What a live claim's criteria hold (`ClaimCriterion.live_offer`): the reflection's id and
+    the version offered; unique per criterion, so a version claims a criterion once."""
+    return f"{reflection.id}/{reflection.version}"
 
 
 def to_the_second(moment: datetime) -> datetime:
@@ -133,19 +145,27 @@ def offer(
     criteria: list[Criterion],
     offered_at: datetime | None = None,
 ) -> EvidenceClaim:
-    """One claim: the reflection frozen now, offered against `criteria` of `enrolment`."""
+    """One claim: the reflection frozen now, offered against `criteria` of `enrolment`.
+
+    AlreadyOffered if a live claim holds one of them for this version already (the session
+    must then be rolled back).
+    """
     moment = to_the_second(offered_at or utcnow())
     copy = frozen_copy(reflection, moment)
+    key = live_offer(reflection)
     claim = EvidenceClaim(
         enrolment=enrolment,
         reflection=reflection,
         frozen_content=copy,
         content_sha256=content_hash(copy),
         offered_at=moment,
-        criteria=[ClaimCriterion(criterion=criterion) for criterion in criteria],
+        criteria=[ClaimCriterion(criterion=criterion, live_offer=key) for criterion in criteria],
     )
     db.session.add(claim)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as refused:
+        raise AlreadyOffered(key) from refused
     audit.record(
         reflection.author,
         "claim.offered",
@@ -242,6 +262,20 @@ def offer_reflection(
     return made
 
 
+def earlier_offer(reflection: Reflection, criterion_ids: list[int]) -> EvidenceClaim | None:
+    """The live claim by which this version of the reflection claims one of these criteria."""
+    return db.session.scalar(
+        select(EvidenceClaim)
+        .join(ClaimCriterion)
+        .where(
+            ClaimCriterion.live_offer == live_offer(reflection),
+            ClaimCriterion.criterion_id.in_(criterion_ids),
+        )
+        .order_by(EvidenceClaim.id)
+        .limit(1)
+    )
+
+
 # Withdrawing, deciding, commenting -----------------------------------------------------------
 
 
@@ -270,6 +304,10 @@ def withdraw(claim: EvidenceClaim, candidate: User) -> None:
     if db.session.scalar(select(accepted)):
         raise ClaimClosed("Accepted evidence cannot be withdrawn.")
     claim.withdrawn_at = utcnow()
+    # Its criteria no longer hold this version of the reflection: it may be offered again.
+    db.session.execute(
+        update(ClaimCriterion).where(ClaimCriterion.claim_id == claim.id).values(live_offer=None)
+    )
     audit.record(candidate, "claim.withdrawn", "claim", claim.id)
 
 
