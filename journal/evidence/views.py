@@ -82,7 +82,13 @@ def offer(reflection_id: uuid.UUID):
     try:
         made = claims.offer_reflection(current_user, reflection, choices, form.criteria.data)
     except claims.AlreadyOffered:
-        return _offered_already(reflection, form.criteria.data)
+        # The same offer sent twice at once (a double tap, two tabs): the first made the claim.
+        db.session.rollback()
+        earlier = claims.earlier_offer(reflection, form.criteria.data)
+        if earlier is None:
+            raise  # another integrity error than the one expected: not to be hidden
+        flash("You had offered this already (a second tap, or another tab): here is that claim.")
+        return redirect(_claim_url(earlier))
     db.session.commit()
     assessors = sorted({c.enrolment.assessor.name for c in made if c.enrolment.assessor})
     flash(
@@ -91,14 +97,6 @@ def offer(reflection_id: uuid.UUID):
         + " A copy is frozen as it is now; later edits do not change it."
     )
     return redirect(_claim_url(made[0]) if len(made) == 1 else url_for("evidence.mine"))
-
-
-def _offered_already(reflection, criterion_ids: list[int]):
-    """The same offer sent twice at once: the first made the claim, this one goes to it."""
-    db.session.rollback()
-    earlier = claims.earlier_offer(reflection, criterion_ids)
-    flash("You had offered this already (a second tap, or another tab): here is that claim.")
-    return redirect(_claim_url(earlier) if earlier else url_for("evidence.mine"))
 
 
 def _offer_page(form: OfferForm, reflection, choices, status: int = 200, changed: bool = False):
