@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from . import demo, seed
 from .admin import enrolments, members, sets
 from .auth import accounts
-from .evidence import frameworks
+from .evidence import exports, frameworks
 from .extensions import db
 from .models import Framework, Invitation, InvitationRole, LearningSet, Membership, SetRole, User
 
@@ -407,6 +407,20 @@ def framework_import_command(file: str, kind: str | None) -> None:
     click.echo(report.summary())
 
 
+@click.command("purge-exports")
+@with_appcontext
+@_migrated
+def purge_exports_command() -> None:
+    """Delete the portfolio exports past their lifetime (EXPORT_LIFETIME): run it from cron."""
+    deleted = exports.purge_expired()
+    db.session.commit()
+    hours = int(exports.lifetime().total_seconds() // 3600)
+    if deleted == 1:
+        click.echo(f"Deleted 1 export past its lifetime ({hours} hours).")
+    else:
+        click.echo(f"Deleted {deleted} exports past their lifetime ({hours} hours).")
+
+
 def init_app(app: Flask) -> None:
     commands = (
         framework_group,
@@ -422,6 +436,7 @@ def init_app(app: Flask) -> None:
         resend_invitation_command,
         revoke_invitation_command,
         seed_command,
+        purge_exports_command,
     )
     for command in commands:
         app.cli.add_command(command)

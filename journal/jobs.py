@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -77,14 +78,43 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run background jobs (portfolio exports) from Redis (REDIS_URL) until stopped."""
-    from rq import Worker
-
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException(
             "REDIS_URL is not set: jobs run inline in the web process, no worker is needed."
         )
     jobs = queue()
-    Worker([jobs], connection=jobs.connection).work(burst=burst)
+    _worker_class()([jobs], connection=jobs.connection).work(burst=burst)
+
+
+def _worker_class():
+    from rq import Worker
+
+    class MaintainingWorker(Worker):
+        """RQ's worker, whose maintenance (as it starts, then every `maintenance_interval`, ten
+        minutes) also deletes the exports past their lifetime (README.md, "Portfolio exports")."""
+
+        def run_maintenance_tasks(self) -> None:
+            super().run_maintenance_tasks()
+            try:
+                purge_exports()
+            except SQLAlchemyError:  # the database away: try again at the next maintenance
+                self.log.exception("Expired exports could not be deleted")
+
+    return MaintainingWorker
+
+
+def purge_exports() -> None:
+    """Delete the exports past their lifetime, from the worker's own process."""
+    from .evidence import exports  # which queues its jobs through this module
+    from .extensions import db
+
+    try:
+        exports.purge_expired()
+        db.session.commit()
+    finally:
+        # Jobs run in processes forked from this one: none may inherit a connection of ours.
+        db.session.remove()
+        db.engine.dispose()
 
 
 def init_app(app: Flask) -> None:

@@ -357,6 +357,9 @@ class ClaimCriterion(db.Model):
     __tablename__ = "claim_criteria"
     __table_args__ = (
         UniqueConstraint("claim_id", "criterion_id"),
+        # One version of a reflection claims a criterion once while its claim is live, however
+        # the offer is sent twice (a double tap, two tabs): the second insert fails here.
+        UniqueConstraint("criterion_id", "live_offer"),
         CheckConstraint(_check_in("decision", Decision), name="decision"),
     )
 
@@ -369,6 +372,9 @@ class ClaimCriterion(db.Model):
     feedback: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "<reflection id>/<version>" offered, while the claim is not withdrawn (`claims.live_offer`);
+    # None once it is, so that the same version may be offered again. Nulls never collide.
+    live_offer: Mapped[str | None] = mapped_column(String(64))
 
     claim: Mapped[EvidenceClaim] = relationship(back_populates="criteria")
     criterion: Mapped[Criterion] = relationship()

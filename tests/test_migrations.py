@@ -10,7 +10,19 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, insert, inspect, select, text
 
 from journal.extensions import db
-from journal.models import LearningSet, Meeting, Membership, Reflection, User
+from journal.models import (
+    ClaimCriterion,
+    Criterion,
+    Enrolment,
+    EvidenceClaim,
+    Framework,
+    LearningSet,
+    Meeting,
+    Membership,
+    Reflection,
+    Unit,
+    User,
+)
 from tests.helpers import TEST_DATABASE_URL, make_app
 
 
@@ -130,3 +142,57 @@ def test_the_audience_set_migration_gives_each_reflection_at_most_one_set(empty_
         "unlinked, two sets": None,
         "unlinked, candidate nowhere": None,
     }
+
+
+def test_the_live_offer_migration_keys_live_claims_and_keeps_earlier_double_submits(
+    empty_database_url,
+):
+    """0011 gives each criterion of a claim not withdrawn its reflection and version offered.
+    A criterion claimed twice for one version before (a double submit) keeps the key on the
+    earlier claim only, so both claims stay as they were and the constraint can hold."""
+    now = datetime.now(UTC)
+    reflection_id = uuid.uuid4()
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as connection:
+            for table, values in (
+                (User, dict(id=1, email="c@example.org", name="c", password_hash="x",
+                            is_admin=False, session_token="c", created_at=now)),
+                (Framework, dict(id=1, code="L7", title="L7", created_at=now)),
+                (Unit, dict(id=1, framework_id=1, code="1", title="Self", position=0)),
+                (Criterion, dict(id=1, unit_id=1, code="1.1", text="One.", position=0)),
+                (Criterion, dict(id=2, unit_id=1, code="1.2", text="Two.", position=1)),
+                (Enrolment, dict(id=1, candidate_id=1, framework_id=1, created_at=now)),
+                (Reflection, dict(id=reflection_id, author_id=1, experience="x", version=3,
+                                  visibility="private", created_at=now, updated_at=now)),
+            ):  # fmt: skip
+                connection.execute(insert(table.__table__).values(**values))
+            for claim_id, withdrawn_at in ((1, now), (2, None), (3, None)):
+                connection.execute(
+                    insert(EvidenceClaim.__table__).values(
+                        id=claim_id,
+                        enrolment_id=1,
+                        reflection_id=reflection_id,
+                        frozen_content={"reflection_version": 3},
+                        content_sha256="0" * 64,
+                        offered_at=now,
+                        withdrawn_at=withdrawn_at,
+                    )
+                )
+            for row_id, claim_id, criterion_id in ((1, 1, 1), (2, 2, 1), (3, 3, 1), (4, 3, 2)):
+                connection.execute(
+                    insert(ClaimCriterion.__table__).values(
+                        id=row_id, claim_id=claim_id, criterion_id=criterion_id
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            keys = dict(
+                connection.execute(
+                    select(ClaimCriterion.id, ClaimCriterion.live_offer).order_by(ClaimCriterion.id)
+                ).all()
+            )
+        db.engine.dispose()
+    key = f"{reflection_id}/3"
+    assert keys == {1: None, 2: key, 3: None, 4: key}

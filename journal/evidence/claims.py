@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..extensions import db
@@ -57,6 +59,17 @@ CONTENT_FIELDS = (
 
 class ClaimClosed(Exception):
     """The claim's state forbids the step (withdrawn, or accepted): the message says why."""
+
+
+class AlreadyOffered(Exception):
+    """This version of the reflection claims one of these criteria already, in a claim that
+    is not withdrawn: the same offer sent twice at once (the database refused the second)."""
+
+
+def live_offer(reflection: Reflection) -> str:
+    """What a live claim's criteria hold (`ClaimCriterion.live_offer`): the reflection's id and
+    the version offered; unique per criterion, so a version claims a criterion once."""
+    return f"{reflection.id}/{reflection.version}"
 
 
 def to_the_second(moment: datetime) -> datetime:
@@ -133,19 +146,27 @@ def offer(
     criteria: list[Criterion],
     offered_at: datetime | None = None,
 ) -> EvidenceClaim:
-    """One claim: the reflection frozen now, offered against `criteria` of `enrolment`."""
+    """One claim: the reflection frozen now, offered against `criteria` of `enrolment`.
+
+    AlreadyOffered if a live claim holds one of them for this version already (the session
+    must then be rolled back).
+    """
     moment = to_the_second(offered_at or utcnow())
     copy = frozen_copy(reflection, moment)
+    key = live_offer(reflection)
     claim = EvidenceClaim(
         enrolment=enrolment,
         reflection=reflection,
         frozen_content=copy,
         content_sha256=content_hash(copy),
         offered_at=moment,
-        criteria=[ClaimCriterion(criterion=criterion) for criterion in criteria],
+        criteria=[ClaimCriterion(criterion=criterion, live_offer=key) for criterion in criteria],
     )
     db.session.add(claim)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as refused:
+        raise AlreadyOffered(key) from refused
     audit.record(
         reflection.author,
         "claim.offered",
@@ -242,11 +263,32 @@ def offer_reflection(
     return made
 
 
+def earlier_offer(reflection: Reflection, criterion_ids: list[int]) -> EvidenceClaim | None:
+    """The live claim by which this version of the reflection claims one of these criteria."""
+    return db.session.scalar(
+        select(EvidenceClaim)
+        .join(ClaimCriterion)
+        .where(
+            ClaimCriterion.live_offer == live_offer(reflection),
+            ClaimCriterion.criterion_id.in_(criterion_ids),
+        )
+        .order_by(EvidenceClaim.id)
+        .limit(1)
+    )
+
+
 # Withdrawing, deciding, commenting -----------------------------------------------------------
 
 
 def _lock(claim: EvidenceClaim) -> datetime | None:
-    """Lock the claim's row for this transaction and read whether it is withdrawn now."""
+    """Lock the claim's row for this transaction and read whether it is withdrawn now.
+
+    On PostgreSQL this puts a withdrawal and a decision of one claim one after the other (they
+    change different rows, so their conditional UPDATEs alone could both pass there). SQLite
+    ignores FOR UPDATE, and what it reads here may be stale by the time it writes; but it lets
+    one connection write at a time, so there the conditional UPDATE, run holding the write lock,
+    is what decides (README.md, "Deciding, commenting, withdrawing").
+    """
     return db.session.scalar(
         select(EvidenceClaim.withdrawn_at).where(EvidenceClaim.id == claim.id).with_for_update()
     )
@@ -256,20 +298,41 @@ def has_accepted(claim: EvidenceClaim) -> bool:
     return any(c.decision == Decision.ACCEPTED for c in claim.criteria)
 
 
+WITHDRAWN_ALREADY = "This claim was withdrawn already."
+ACCEPTED_STAYS = "Accepted evidence cannot be withdrawn."
+WITHDRAWN_UNDECIDABLE = "This claim was withdrawn: it can no longer be decided."
+
+
 def withdraw(claim: EvidenceClaim, candidate: User) -> None:
     """Take the whole claim out of assessment, unless a criterion of it is accepted.
 
     Its decisions and feedback stay on record (a "not yet" stays a "not yet"); its pending
     criteria will not be decided. The reflection may be offered again: a new claim, a new copy.
+    ClaimClosed if it is withdrawn or has an accepted criterion as it is written.
     """
     if _lock(claim) is not None:
-        raise ClaimClosed("This claim was withdrawn already.")
+        raise ClaimClosed(WITHDRAWN_ALREADY)
     accepted = exists().where(
-        ClaimCriterion.claim_id == claim.id, ClaimCriterion.decision == Decision.ACCEPTED.value
+        ClaimCriterion.claim_id == EvidenceClaim.id,
+        ClaimCriterion.decision == Decision.ACCEPTED.value,
     )
-    if db.session.scalar(select(accepted)):
-        raise ClaimClosed("Accepted evidence cannot be withdrawn.")
-    claim.withdrawn_at = utcnow()
+    moment = utcnow()
+    written = db.session.execute(
+        update(EvidenceClaim)
+        .where(EvidenceClaim.id == claim.id, EvidenceClaim.withdrawn_at.is_(None), ~accepted)
+        .values(withdrawn_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if written.rowcount != 1:
+        now_withdrawn = db.session.scalar(
+            select(EvidenceClaim.withdrawn_at).where(EvidenceClaim.id == claim.id)
+        )
+        raise ClaimClosed(WITHDRAWN_ALREADY if now_withdrawn else ACCEPTED_STAYS)
+    set_committed_value(claim, "withdrawn_at", moment)
+    # Its criteria no longer hold this version of the reflection: it may be offered again.
+    db.session.execute(
+        update(ClaimCriterion).where(ClaimCriterion.claim_id == claim.id).values(live_offer=None)
+    )
     audit.record(candidate, "claim.withdrawn", "claim", claim.id)
 
 
@@ -280,19 +343,24 @@ def decide(
     feedback: str,
     at: datetime | None = None,
 ) -> None:
+    """Record a decision as it is (the demo's; a page decides through `decide_criterion`)."""
     moment = at or utcnow()
     claim_criterion.decision = decision.value
     claim_criterion.feedback = feedback
     claim_criterion.decided_by_id = assessor.id
     claim_criterion.decided_at = moment
+    _audit_decision(claim_criterion, assessor, moment)
+
+
+def _audit_decision(claimed: ClaimCriterion, assessor: User, moment: datetime) -> None:
     audit.record(
         assessor,
         "claim.decided",
         "claim",
-        claim_criterion.claim_id,
+        claimed.claim_id,
         at=moment,
-        criterion=claim_criterion.criterion_id,
-        decision=decision.value,
+        criterion=claimed.criterion_id,
+        decision=claimed.decision,
     )
 
 
@@ -300,15 +368,35 @@ def decide_criterion(
     claim: EvidenceClaim, criterion_id: int, assessor: User, decision: Decision, feedback: str
 ) -> None:
     """Record the assessor's decision on one criterion of an open claim (a decision may be
-    changed: each is in the audit trail). LookupError for a criterion the claim lacks."""
+    changed: each is in the audit trail). LookupError for a criterion the claim lacks;
+    ClaimClosed if the claim is withdrawn as the decision is written."""
     claimed = next((c for c in claim.criteria if c.criterion_id == criterion_id), None)
     if claimed is None:
         raise LookupError(criterion_id)
     if _lock(claim) is not None:
-        raise ClaimClosed("This claim was withdrawn: it can no longer be decided.")
+        raise ClaimClosed(WITHDRAWN_UNDECIDABLE)
     if (claimed.decision, claimed.feedback) == (decision.value, feedback):
         return  # sent twice: nothing new to record
-    decide(claimed, assessor, decision, feedback)
+    values = {
+        "decision": decision.value,
+        "feedback": feedback,
+        "decided_by_id": assessor.id,
+        "decided_at": utcnow(),
+    }
+    still_open = exists().where(
+        EvidenceClaim.id == ClaimCriterion.claim_id, EvidenceClaim.withdrawn_at.is_(None)
+    )
+    written = db.session.execute(
+        update(ClaimCriterion)
+        .where(ClaimCriterion.id == claimed.id, still_open)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if written.rowcount != 1:
+        raise ClaimClosed(WITHDRAWN_UNDECIDABLE)
+    for name, value in values.items():
+        set_committed_value(claimed, name, value)
+    _audit_decision(claimed, assessor, values["decided_at"])
 
 
 def add_comment(

@@ -448,10 +448,20 @@ def lifetime() -> timedelta:
     return current_app.config.get("EXPORT_LIFETIME", LIFETIME)
 
 
+def expires_at(export: PortfolioExport) -> datetime:
+    return export.created_at + lifetime()
+
+
+def is_expired(export: PortfolioExport) -> bool:
+    """Past its lifetime: never served again, whether or not it is purged yet."""
+    return expires_at(export) <= utcnow()
+
+
 def purge_expired() -> int:
-    """Delete exports asked for longer ago than their lifetime (their files with them)."""
+    """Delete exports past their lifetime (their files with them): on each new request for one,
+    and from cron (`flask --app wsgi purge-exports`, README.md "Exports")."""
     cutoff = utcnow() - lifetime()
-    result = db.session.execute(delete(PortfolioExport).where(PortfolioExport.created_at < cutoff))
+    result = db.session.execute(delete(PortfolioExport).where(PortfolioExport.created_at <= cutoff))
     return result.rowcount or 0
 
 

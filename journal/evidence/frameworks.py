@@ -20,6 +20,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -44,6 +45,9 @@ CSV_COLUMNS = (
     "criterion_text",
 )
 FORMATS = ("json", "csv")
+# Integers in JSON become Decimals: Python's int() refuses more than 4,300 digits (a ValueError,
+# not a message), and no field takes a number anyway ("must be text").
+JSON_NUMBERS = {"parse_int": Decimal}
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,12 @@ def read_framework(content: bytes, kind: str) -> FrameworkData:
     return _read_json(text) if kind == "json" else _read_csv(text)
 
 
+def shown(text: str) -> str:
+    """`text` as a message may quote it: a lone surrogate as its escape, which pages, terminals
+    and logs can all print."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class _Checker:
     """Collects problems while values are checked, so that every one is reported."""
 
@@ -177,6 +187,15 @@ class _Checker:
             self.add(line, where, f"is {len(value)} characters long; at most {limit} are allowed")
         elif any(ord(c) < 32 and c not in "\t\n\r" for c in value):
             self.add(line, where, "contains a control character")
+        elif half := next((c for c in value if "\ud800" <= c <= "\udfff"), None):
+            # JSON may escape one half of a UTF-16 pair alone ("\ud800"): no UTF-8 text, so no
+            # database, can hold it.
+            self.add(
+                line,
+                where,
+                f"contains {shown(half)}, half of a pair of escapes without its other half;"
+                " remove it",
+            )
         return value
 
     def done(self, data: FrameworkData) -> FrameworkData:
@@ -213,7 +232,7 @@ class _Checker:
 
 def _read_json(text: str) -> FrameworkData:
     try:
-        document = json.loads(text)
+        document = json.loads(text, **JSON_NUMBERS)
         if not isinstance(document, dict):
             message = "the file must hold one JSON object {…} with code, title and units"
             raise FrameworkError([Problem(1, "", message)])
@@ -236,7 +255,7 @@ def _read_json(text: str) -> FrameworkData:
             check.add(line(*path), where, "must be an object {…}")
             return {}
         for key in value.keys() - set(keys):
-            check.add(line(*path, key), key, f"unknown field (expected {', '.join(keys)})")
+            check.add(line(*path, key), shown(key), f"unknown field (expected {', '.join(keys)})")
         return value
 
     def listed(value: Any, path: tuple, where: str) -> list:
@@ -298,7 +317,7 @@ def _json_lines(text: str) -> dict[tuple, int]:
     """The line each value of a (valid) JSON document starts on, by its path of keys and
     indexes: Python's json module parses without keeping positions."""
     newlines = [i for i, char in enumerate(text) if char == "\n"]
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(**JSON_NUMBERS)
     found: dict[tuple, int] = {}
 
     def skip(at: int) -> int:

@@ -79,7 +79,16 @@ def offer(reflection_id: uuid.UUID):
     if refused:
         form.criteria.errors = [refused]
         return _offer_page(form, reflection, choices, 400)
-    made = claims.offer_reflection(current_user, reflection, choices, form.criteria.data)
+    try:
+        made = claims.offer_reflection(current_user, reflection, choices, form.criteria.data)
+    except claims.AlreadyOffered:
+        # The same offer sent twice at once (a double tap, two tabs): the first made the claim.
+        db.session.rollback()
+        earlier = claims.earlier_offer(reflection, form.criteria.data)
+        if earlier is None:
+            raise  # another integrity error than the one expected: not to be hidden
+        flash("You had offered this already (a second tap, or another tab): here is that claim.")
+        return redirect(_claim_url(earlier))
     db.session.commit()
     assessors = sorted({c.enrolment.assessor.name for c in made if c.enrolment.assessor})
     flash(
@@ -328,6 +337,7 @@ def request_export(enrolment_id: int):
         enrolment=enrolment,
         form=form,
         recent=exports.recent(enrolment, current_user),
+        expired=exports.is_expired,
         lifetime=exports.lifetime(),
     ), status
 
@@ -335,19 +345,27 @@ def request_export(enrolment_id: int):
 @bp.get("/exports/<id:export_id>")
 def export(export_id: int):
     """An export's progress; the page reloads itself (no script) until it is done or failed."""
-    found = get_export(export_id)
+    return _export_page(get_export(export_id))
+
+
+def _export_page(found, status: int = 200):
+    expired = exports.is_expired(found)
     return render_template(
         "evidence/export.html",
         export=found,
-        waiting=found.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        expired=expired,
+        waiting=not expired and found.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
         queued=jobs.is_queued(),
-        expires_at=found.created_at + exports.lifetime(),
-    )
+        expires_at=exports.expires_at(found),
+    ), status
 
 
 @bp.get("/exports/<id:export_id>/download")
 def download(export_id: int):
     found = get_export(export_id)  # the policy again: the reader may have lost access since
+    if exports.is_expired(found):
+        # Past its lifetime, purged or not: Gone, with the page that says so and leads back.
+        return _export_page(found, 410)
     if found.status != ExportStatus.DONE:
         abort(404)
     content = exports.hand_over(found, current_user)

@@ -73,6 +73,32 @@ def test_a_bad_file_is_refused_with_every_problem_and_nothing_changes(admin, app
 
 
 @pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            b'{"code": "L5", "title": "Bad \\ud800 title", "units": []}',
+            "<li>line 1, title: contains \\ud800, half of a pair of escapes without its other half;"
+            " remove it</li>",
+        ),
+        (
+            b'{"code": ' + b"9" * 5_000 + b', "title": "T", "units": []}',
+            "<li>line 1, code: must be text, in &#34;quotes&#34;</li>",
+        ),
+    ],
+    ids=["lone surrogate", "5,000 digits"],
+)
+def test_a_file_no_database_could_store_is_refused_with_its_problem(admin, app, content, problem):
+    before = table_rows(app)
+
+    answer = upload(admin, content, "bad.json")
+
+    assert answer.status_code == 400
+    assert "The file was not imported: nothing changed." in answer.text
+    assert problem in answer.text
+    assert table_rows(app) == before
+
+
+@pytest.mark.parametrize(
     ("file", "message"),
     [
         (None, "Choose a file to upload."),

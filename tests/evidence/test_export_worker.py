@@ -11,16 +11,18 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from pypdf import PdfReader
 from rq import Queue, SimpleWorker
+from sqlalchemy import select
 
 from journal import jobs
 from journal.extensions import db
-from journal.models import PortfolioExport
+from journal.models import PortfolioExport, utcnow
 
 from .portfolio_common import OFFERED, World, build_world
 
@@ -88,8 +90,8 @@ def test_an_export_waits_in_the_queue_until_a_worker_runs_it(app, visit, world, 
     assert queue.count == 0
 
 
-def test_the_documented_worker_command_runs_an_export_to_the_end(app, visit, world, queue):
-    client, page = ask(visit, world)
+def run_worker_command(app: Flask) -> subprocess.CompletedProcess:
+    """`flask --app wsgi worker --burst`, as README.md says to run it, on this test's queue."""
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -98,8 +100,7 @@ def test_the_documented_worker_command_runs_an_export_to_the_end(app, visit, wor
         "SECRET_KEY": "test-secret-key",
         "FLASK_JOBS_QUEUE": app.config["JOBS_QUEUE"],
     }
-
-    finished = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
         cwd=ROOT,
         env=environment,
@@ -109,7 +110,32 @@ def test_the_documented_worker_command_runs_an_export_to_the_end(app, visit, wor
         check=False,
     )
 
+
+def test_the_documented_worker_command_runs_an_export_to_the_end(app, visit, world, queue):
+    client, page = ask(visit, world)
+
+    finished = run_worker_command(app)
+
     assert finished.returncode == 0, finished.stderr
     export = stored(app, page)
     assert (export.status, export.progress) == ("done", 100)
     assert client.get(f"{page}/download").data.startswith(b"%PDF")
+
+
+def test_the_worker_deletes_exports_past_their_lifetime_as_part_of_its_maintenance(
+    app, visit, world, queue
+):
+    _client, old = ask(visit, world)
+    _client, recent = ask(visit, world)
+    with app.app_context():
+        aged = db.session.get(PortfolioExport, int(old.rsplit("/", 1)[1]))
+        aged.created_at = utcnow() - timedelta(hours=25)
+        db.session.commit()
+
+    finished = run_worker_command(app)  # maintenance runs as the worker starts
+
+    assert finished.returncode == 0, finished.stderr
+    with app.app_context():
+        kept = db.session.scalars(select(PortfolioExport.id)).all()
+    assert kept == [int(recent.rsplit("/", 1)[1])]
+    assert stored(app, recent).status == "done"  # and it ran the waiting job

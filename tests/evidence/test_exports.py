@@ -448,6 +448,62 @@ def test_exports_are_deleted_a_day_after_they_were_asked_for(app, visit, world):
         assert kept.created_at > utcnow() - timedelta(hours=1)
 
 
+def age(app, export_id: int, hours: float) -> None:
+    with app.app_context():
+        db.session.get(PortfolioExport, export_id).created_at = utcnow() - timedelta(hours=hours)
+        db.session.commit()
+
+
+def test_an_export_past_its_lifetime_is_gone_however_it_is_read(app, visit, world):
+    visitor = visit(world.cara)
+    page, _download = made(visitor, world.enrolment)
+    export_id = int(page.rsplit("/", 1)[1])
+    age(app, export_id, 24.1)  # not yet purged: nobody has asked for an export since
+
+    gone = visitor.client.get(f"{page}/download")
+    assert gone.status_code == 410
+    assert gone.mimetype == "text/html"
+    assert "This export has expired: exports are kept 24 hours." in gone.text
+    assert f"/portfolios/{world.enrolment}/exports" in gone.text
+    shown = visitor.page(page)
+    status = shown.one("div", role="status").text
+    assert "This export has expired: exports are kept 24 hours." in status
+    assert "Download" not in status and "kept until" not in status
+    assert not shown.select("a", href=f"{page}/download")
+    listed = visitor.page(f"/portfolios/{world.enrolment}/exports").one("ul", cls="set-list")
+    assert listed.one("span", cls="role").text == "expired"
+    # The refused download is not recorded as one.
+    with app.app_context():
+        downloads = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export.downloaded")
+        ).all()
+    assert len(downloads) == 1
+
+
+def test_an_export_within_its_lifetime_is_still_served(app, visit, world):
+    visitor = visit(world.cara)
+    page, _download = made(visitor, world.enrolment)
+    age(app, int(page.rsplit("/", 1)[1]), 23.9)
+
+    assert visitor.client.get(f"{page}/download").status_code == 200
+    assert "kept until" in visitor.client.get(page).text
+
+
+def test_the_purge_command_deletes_exports_past_their_lifetime(app, runner, world):
+    old, recent = queued_export(app, world, world.cara), queued_export(app, world, world.ada)
+    age(app, old, 25)
+
+    result = runner.invoke(args=["purge-exports"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Deleted 1 export past its lifetime (24 hours).\n"
+    with app.app_context():
+        assert db.session.scalars(select(PortfolioExport.id)).all() == [recent]
+    assert runner.invoke(args=["purge-exports"]).output == (
+        "Deleted 0 exports past their lifetime (24 hours).\n"
+    )
+
+
 def test_a_portfolio_of_300_pieces_of_evidence_completes(app, make, world):
     with app.app_context():
         enrolment = db.session.get(Enrolment, world.enrolment)

@@ -196,6 +196,29 @@ BAD_JSON = [
         as_json(framework(code="L5\u0007")),
         ["line 2, code: contains a control character"],
     ),
+    (
+        "an escaped lone surrogate",
+        as_json(framework(unit(title="Bad @ title"))).replace(b"@", b"\\ud800"),
+        [
+            "line 7, units[0].title: contains \\ud800, half of a pair of escapes without its"
+            " other half; remove it"
+        ],
+    ),
+    (
+        "a lone surrogate in a field's name",
+        as_json(framework(extra=1)).replace(b"extra", b"\\udfff"),
+        ["line 16, \\udfff: unknown field (expected code, title, units)"],
+    ),
+    (
+        "a 5,000-digit number",
+        as_json(framework(unit(code=701))).replace(b"701", b"7" * 5_000),
+        ['line 6, units[0].code: must be text, in "quotes"'],
+    ),
+    (
+        "a 5,000-digit number where nothing is expected",
+        as_json(framework(extra=1)).replace(b"1\n}", b"9" * 5_000 + b"\n}"),
+        ["line 16, extra: unknown field (expected code, title, units)"],
+    ),
     ("empty file", b"  \n", ["the file: the file is empty"]),
     (
         "nested too deeply",
@@ -281,6 +304,19 @@ def test_a_bad_csv_file_is_refused_with_every_problem(app, content, problems):
 
     assert [str(p) for p in refused.value.problems] == problems
     assert table_rows(app) == before
+
+
+def test_a_csv_file_cannot_carry_a_lone_surrogate_either():
+    """CSV has no escapes: a surrogate could only come as its three UTF-8 bytes, which are
+    not UTF-8 text."""
+    content = f"{HEADER}\n{ROW}\n".encode() + b"L5,Level 5,502,Bad \xed\xa0\x80,2.1,x\n"
+
+    with pytest.raises(FrameworkError) as refused:
+        read_framework(content, "csv")
+
+    assert [str(p) for p in refused.value.problems] == [
+        "line 3: this is not UTF-8 text (byte 0xed); save the file as UTF-8 and try again"
+    ]
 
 
 def test_every_problem_is_reported_not_only_the_first():
@@ -424,6 +460,25 @@ def test_the_command_lists_every_problem_and_loads_nothing(runner, app, tmp_path
     assert "line 2, framework_title: is empty" in result.output
     assert "line 2, criterion_text: is empty" in result.output
     assert table_rows(app) == before
+
+
+def test_the_command_names_a_lone_surrogate_and_loads_nothing(runner, app, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_bytes(json.dumps(framework(unit(title="Bad \ud800 title"))).encode())
+    before = table_rows(app)
+
+    result = runner.invoke(args=["framework", "import", str(path)])
+
+    assert result.exit_code == 1
+    assert "units[0].title: contains \\ud800, half of a pair of escapes" in result.output
+    assert table_rows(app) == before
+
+
+def test_a_surrogate_pair_is_the_character_it_encodes():
+    content = json.dumps(framework(unit(title="Smile \U0001f600"))).encode()
+    assert b"\\ud83d\\ude00" in content
+
+    assert read_framework(content, "json").units[0].title == "Smile \U0001f600"
 
 
 def test_the_command_asks_for_a_format_it_cannot_tell(runner, app, tmp_path):

@@ -2,10 +2,15 @@
 with feedback), either may comment, the candidate may withdraw until a criterion is accepted, and
 the candidate is told on their home page. Every step is in the audit trail, with ids only."""
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from sqlalchemy import event as sql_event
+
+from journal.evidence import claims
+from journal.evidence.claims import ClaimClosed
 from journal.extensions import db
-from journal.models import Decision, User
+from journal.models import Decision, EvidenceClaim, User
 from tests.factories import table_rows
 from tests.reflections.test_pages import parse
 
@@ -243,6 +248,67 @@ def test_after_withdrawing_the_reflection_may_be_offered_again(app, cast, make, 
 
 
 # Comments ---------------------------------------------------------------------------------------
+
+
+def before_first_write(other_request: Callable[[], None]) -> None:
+    """Run `other_request` (in a session of its own, to its commit) just before this session
+    first writes or locks a row, after it has read the claim: two requests at the same moment,
+    interleaved the same way every time. (Before a row lock, not after: PostgreSQL would make
+    the other wait for this session's commit, which a single thread never reaches.)"""
+
+    def interleave(_connection, _cursor, statement: str, *_args) -> None:
+        if interleave.done:
+            return
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")) or "FOR UPDATE" in statement:
+            interleave.done = True
+            other_request()
+
+    interleave.done = False
+    sql_event.listen(db.session.connection(), "before_cursor_execute", interleave)
+
+
+def test_a_withdrawal_at_the_moment_of_an_acceptance_is_refused(app, cast, claim_id):
+    with app.app_context():
+        claim = db.session.get(EvidenceClaim, claim_id)
+        assert claims.has_accepted(claim) is False  # what the withdrawal has read
+        before_first_write(
+            lambda: decide(app, claim_id, cast.criteria["1.1"], cast.ada, Decision.ACCEPTED)
+        )
+        with pytest.raises(ClaimClosed, match=r"^Accepted evidence cannot be withdrawn\.$"):
+            claims.withdraw(claim, db.session.get(User, cast.cara.id))
+        db.session.rollback()
+
+    stored = stored_claim(app, claim_id)
+    assert stored.withdrawn_at is None
+    assert [c.decision for c in stored.criteria] == [Decision.ACCEPTED, Decision.PENDING]
+    assert [e.action for e in events(app)] == ["claim.offered", "claim.decided"]
+
+
+def test_an_acceptance_at_the_moment_of_a_withdrawal_is_refused(app, cast, claim_id):
+    def withdraw() -> None:
+        with app.app_context():
+            claim = db.session.get(EvidenceClaim, claim_id)
+            claims.withdraw(claim, db.session.get(User, cast.cara.id))
+            db.session.commit()
+
+    with app.app_context():
+        claim = db.session.get(EvidenceClaim, claim_id)
+        assert claim.withdrawn_at is None and claim.criteria  # what the decision has read
+        before_first_write(withdraw)
+        with pytest.raises(ClaimClosed, match="withdrawn: it can no longer be decided"):
+            claims.decide_criterion(
+                claim,
+                cast.criteria["1.1"],
+                db.session.get(User, cast.ada.id),
+                Decision.ACCEPTED,
+                "",
+            )
+        db.session.rollback()
+
+    stored = stored_claim(app, claim_id)
+    assert stored.withdrawn_at is not None
+    assert {c.decision for c in stored.criteria} == {Decision.PENDING}
+    assert [e.action for e in events(app)] == ["claim.offered", "claim.withdrawn"]
 
 
 def test_the_assessor_comments_and_the_candidate_answers(app, cast, claim_id, visit):

@@ -8,7 +8,7 @@ import pytest
 
 from journal.evidence import claims
 from journal.extensions import db
-from journal.models import Decision, EvidenceClaim, Reflection
+from journal.models import Decision, EvidenceClaim, Reflection, User
 from tests.factories import stored, table_rows
 
 from .conftest import (
@@ -187,6 +187,54 @@ def test_offering_the_same_unchanged_reflection_twice_is_refused(app, cast, make
         visitor.post(f"/evidence/offer/{reflection.id}", offer_form(cast, "1.2")).status_code == 302
     )
     assert len(claim_ids(app)) == 2
+
+
+def test_an_offer_sent_twice_at_once_makes_one_claim_and_the_second_goes_to_it(
+    app, cast, make, visit, monkeypatch
+):
+    """A double tap or two tabs: both requests pass the check before either has committed.
+    The database refuses the second claim; its sender is sent to the first, told why."""
+    reflection = write(make, cast)
+    choices_of = claims.offer_choices
+
+    def other_tab_commits_first(candidate, live):
+        found = choices_of(candidate, live)
+        with app.app_context():  # the other request: a session and connection of its own
+            first = offer(app, cast, reflection, ("1.2", "1.1"))
+        monkeypatch.setattr(claims, "offer_choices", choices_of)
+        other_tab_commits_first.first = first
+        return found
+
+    monkeypatch.setattr(claims, "offer_choices", other_tab_commits_first)
+    visitor = visit(cast.cara)
+    answer = visitor.post(f"/evidence/offer/{reflection.id}", offer_form(cast, "1.1"))
+
+    assert answer.status_code == 302
+    assert answer.location == f"/evidence/claims/{other_tab_commits_first.first}"
+    assert claim_ids(app) == [other_tab_commits_first.first]
+    flash = visitor.page(answer.location).one("p", cls="flash").text
+    assert flash.startswith("You had offered this already")
+
+
+def test_the_database_holds_one_live_claim_per_version_and_criterion(app, cast, make):
+    reflection = write(make, cast)
+    first = offer(app, cast, reflection, ("1.1",))
+
+    with pytest.raises(claims.AlreadyOffered):
+        offer(app, cast, reflection, ("1.2", "1.1"))
+    # Another criterion of the same version is another claim; once the first claim is
+    # withdrawn, its criterion may be offered again.
+    offer(app, cast, reflection, ("1.2",))
+    with app.app_context():
+        claims.withdraw(db.session.get(EvidenceClaim, first), db.session.get(User, cast.cara.id))
+        db.session.commit()
+    again = offer(app, cast, reflection, ("1.1",))
+    assert len(claim_ids(app)) == 3
+    # A new version is a new offer, the earlier claim still live.
+    with app.app_context():
+        db.session.get(Reflection, reflection.id).version += 1
+        db.session.commit()
+    assert offer(app, cast, reflection, ("1.1",)) > again
 
 
 def test_a_candidate_on_two_frameworks_makes_one_claim_per_assessor(app, cast, make, visit):
