@@ -39,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import assets, cli, compression, errors, http, jobs, security, templating, transactions
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
-    from .auth.throttle import limit_password_guesses
+    from .auth.throttle import limit_password_guesses, limit_reset_requests
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .evidence.views import bp as evidence_bp
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     app.register_blueprint(auth_bp)
     limit_password_guesses(app, limiter)
+    limit_reset_requests(app, limiter)
     app.register_blueprint(reflections_bp)
     app.register_blueprint(sets_bp)
     app.register_blueprint(evidence_bp)

@@ -52,6 +52,10 @@ DEFAULTS = {
     # RQ's retries of a message the server refused or could not take: waits in seconds.
     "MAIL_RETRY_INTERVALS": [30, 120, 600],
     "BASE_URL": None,
+    "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+    # Asking for a password reset link: per address asking, and per e-mail address asked for.
+    "RESET_LIMIT_PER_ADDRESS": "10 per hour",
+    "RESET_LIMIT_PER_EMAIL": "5 per hour",
     # development: a generated secret key and cookies without the Secure flag (plain http).
     "DEVELOPMENT": False,
 }

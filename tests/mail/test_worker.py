@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from journal import jobs
 from journal.extensions import db
-from journal.models import FailedMail
-from tests.helpers import form_token
+from journal.models import FailedMail, PasswordReset
+from tests.helpers import csrf_token_of, form_token
 from tests.mail.smtp_server import text_of
 
 TEST_REDIS_URL = os.environ["TEST_REDIS_URL"]
-LINK = re.compile(r"https?://[^\s\"'<>]+/invite/[A-Za-z0-9_-]{20,}")
+LINK = re.compile(r"https?://[^\s\"'<>]+/(?:invite|password/reset)/[A-Za-z0-9_-]{20,}")
 
 
 @pytest.fixture
@@ -89,3 +89,23 @@ def test_a_refused_message_is_tried_again_then_shown_to_the_admin(
         assert (failure.recipient, failure.attempts) == ("nina@example.org", 3)
         assert "550" in failure.error
     assert "invitation to nina@example.org" in admin.get("/admin/mail").text
+
+
+def test_a_password_reset_is_sent_by_the_worker_only_to_an_account(
+    app, client, make, mailbox, queue
+):
+    cal = make.user("Cal", email="cal@example.org")
+    for email in (cal.email, "nobody@example.org"):
+        token = csrf_token_of(client.get("/password/forgot").text)
+        asked = client.post("/password/forgot", data={"csrf_token": token, "email": email})
+        assert asked.status_code == 200
+    assert len(queue.get_jobs()) == 2  # the same work for both addresses
+
+    work(app, queue)
+
+    (message,) = mailbox.messages
+    assert message["To"] == "cal@example.org"
+    (link,) = LINK.findall(text_of(message))
+    assert client.get(link.removeprefix("http://localhost")).status_code == 200
+    with app.app_context():
+        assert len(db.session.scalars(select(PasswordReset)).all()) == 1
