@@ -36,7 +36,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["password_limiter"] = limiter
     login_manager.init_app(app)
 
-    from . import assets, cli, compression, errors, http, jobs, security, templating, transactions
+    from . import (
+        assets,
+        cli,
+        compression,
+        errors,
+        health,
+        http,
+        jobs,
+        security,
+        templating,
+        transactions,
+    )
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.throttle import limit_password_guesses, limit_reset_requests
@@ -67,4 +78,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(pwa_bp)
+    health.init_app(app)
     return app
