@@ -30,13 +30,29 @@ NOT_TAKEN = (smtplib.SMTPException, OSError)
 
 def send_later(message: EmailMessage, kind: str) -> None:
     """Send `message` by a job; `kind` (e.g. "invitation") names it in logs and to admins."""
-    run_later(send_message, kind, message.as_string())
+    run_later(
+        send_message,
+        kind,
+        message.as_string(),
+        kind=kind,
+        recipient=str(message["To"]),
+        subject=str(message["Subject"]),
+    )
 
 
-def run_later(job: Callable[..., Any], *args: Any) -> None:
-    """Run a mail job (a `jobs.task`) on the queue with retries, or inline after the response."""
+def run_later(
+    job: Callable[..., Any], *args: Any, kind: str, recipient: str = "", subject: str = ""
+) -> None:
+    """Run a mail job (a `jobs.task`) on the queue with retries, or inline after the response.
+    `kind`, `recipient` and `subject` are what admins are shown if it cannot even be queued."""
     if jobs.is_queued():
-        _enqueue(job, *args)
+        try:
+            _enqueue(job, *args)
+        except RedisError:
+            # The page goes on: the message is lost, and the admins are told it was.
+            current_app.logger.exception("E-mail %s to %s could not be queued", kind, recipient)
+            _record(kind, recipient, subject, "The job queue (Redis) could not be reached.")
+            db.session.commit()
     elif has_request_context():
         app = current_app._get_current_object()
 
@@ -50,18 +66,12 @@ def run_later(job: Callable[..., Any], *args: Any) -> None:
 
 def _enqueue(job: Callable[..., Any], *args: Any) -> None:
     intervals = list(current_app.config["MAIL_RETRY_INTERVALS"])
-    try:
-        jobs.enqueue_with(
-            job,
-            *args,
-            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            job_timeout=MAIL_JOB_TIMEOUT,
-        )
-    except RedisError:
-        # The page goes on: the message is lost, and the admins are told it was.
-        current_app.logger.exception("E-mail job %s could not be queued", job.__name__)
-        _record(job.__name__, "(see the log)", "", "The job queue (Redis) could not be reached.")
-        db.session.commit()
+    jobs.enqueue_with(
+        job,
+        *args,
+        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+        job_timeout=MAIL_JOB_TIMEOUT,
+    )
 
 
 def _run_inline(app: Flask, job: Callable[..., Any], args: tuple) -> None:

@@ -156,3 +156,15 @@ def test_the_admin_is_told_when_every_message_was_taken(admin):
         admin.get("/admin/mail").text
     )
     assert 'href="/admin/mail"' in admin.get("/admin/").text
+
+
+def test_a_job_queue_that_cannot_be_reached_never_fails_the_page(app, admin, glasgow, mailbox):
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+
+    answer = invite(admin, glasgow)
+
+    assert answer.status_code == 200
+    assert len(LINK.findall(answer.text)) == 1
+    (failure,) = failures(app)
+    assert (failure.kind, failure.recipient) == ("invitation", "nina@example.org")
+    assert failure.error == "The job queue (Redis) could not be reached."
