@@ -51,11 +51,12 @@ bench-deps:
 		echo "Installing Debian's wrk, the HTTP load generator of the benchmark"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
-## bench: print figures (not tests): failed sign-in timings; a portfolio export of 300 pieces of
-## evidence; the offline client's saves and sync in Chromium; every page under gunicorn on
-## PostgreSQL beside a bare route, at the demo data, 10k, 100k and 1M reflections
+## bench: print figures (not tests): failed sign-in and forgotten-password timings; a portfolio
+## export of 300 pieces of evidence; the offline client's saves and sync in Chromium; every page
+## under gunicorn on PostgreSQL beside a bare route, at the demo data, 10k, 100k and 1M reflections
 bench: $(VENV)/.test-installed bench-deps browser-deps
 	$(BIN)/python -m tests.benchmarks.login_timing
+	$(BIN)/python -m tests.benchmarks.reset_timing
 	$(BIN)/python -m tests.benchmarks.export_timing
 	$(BIN)/python -m tests.benchmarks.offline
 	$(BIN)/python -m tests.benchmarks.pages

@@ -36,10 +36,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["password_limiter"] = limiter
     login_manager.init_app(app)
 
-    from . import assets, cli, compression, errors, http, jobs, security, templating, transactions
+    from . import (
+        assets,
+        cli,
+        compression,
+        errors,
+        health,
+        http,
+        jobs,
+        security,
+        templating,
+        transactions,
+    )
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
-    from .auth.throttle import limit_password_guesses
+    from .auth.throttle import limit_password_guesses, limit_reset_requests
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .evidence.views import bp as evidence_bp
@@ -59,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     app.register_blueprint(auth_bp)
     limit_password_guesses(app, limiter)
+    limit_reset_requests(app, limiter)
     app.register_blueprint(reflections_bp)
     app.register_blueprint(sets_bp)
     app.register_blueprint(evidence_bp)
@@ -66,4 +78,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(pwa_bp)
+    health.init_app(app)
     return app

@@ -15,6 +15,7 @@ from .admin import enrolments, members, sets
 from .auth import accounts
 from .evidence import exports, frameworks
 from .extensions import db
+from .mail import delivery, messages
 from .models import Framework, Invitation, InvitationRole, LearningSet, Membership, SetRole, User
 
 
@@ -93,16 +94,22 @@ def _account(email: str) -> User:
     return user
 
 
-def _link(token: str, base_url: str) -> str:
+def _link(token: str, base_url: str | None) -> str:
+    base_url = base_url or current_app.config.get("BASE_URL") or LOCAL_URL
     with current_app.test_request_context(base_url=base_url):
         return url_for("auth.accept_invitation", token=token, _external=True)
 
 
+def _email_invitation(invitation: Invitation, link: str) -> None:
+    """E-mail the link (README "E-mail"): from the programme's administrator, as no one is
+    signed in at a command line."""
+    delivery.send_later(messages.invitation(invitation, link, inviter=None), "invitation")
+
+
+LOCAL_URL = "http://127.0.0.1:5000"
 BASE_URL = click.option(
     "--base-url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    help="Where people reach the app, for the link.",
+    help=f"Where people reach the app, for the link (default: BASE_URL, else {LOCAL_URL}).",
 )
 
 
@@ -113,15 +120,18 @@ BASE_URL = click.option(
 @BASE_URL
 @with_appcontext
 @_migrated
-def invite_command(email: str, role: str, set_name: str | None, base_url: str) -> None:
-    """Invite someone: prints a one-time link where they set their name and password."""
+def invite_command(email: str, role: str, set_name: str | None, base_url: str | None) -> None:
+    """Invite someone: e-mails them, and prints, a one-time link where they set their name and
+    password."""
     learning_set = _set_named(set_name) if set_name else None
     try:
-        _invitation, token = accounts.invite(email, role, learning_set, invited_by=None)
+        invitation, token = accounts.invite(email, role, learning_set, invited_by=None)
     except accounts.InvitationError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Invitation link (valid until used or expired):\n{_link(token, base_url)}")
+    link = _link(token, base_url)
+    _email_invitation(invitation, link)
+    click.echo(f"Invitation e-mailed to {email}. The link (valid until used or expired):\n{link}")
 
 
 def _open_invitations(email: str, set_name: str | None) -> list[Invitation]:
@@ -149,8 +159,9 @@ def _describe(invitation: Invitation) -> str:
 @BASE_URL
 @with_appcontext
 @_migrated
-def resend_invitation_command(email: str, set_name: str | None, base_url: str) -> None:
-    """A new link for an invitation not used yet (expired or not); the old link stops working."""
+def resend_invitation_command(email: str, set_name: str | None, base_url: str | None) -> None:
+    """A new link for an invitation not used yet (expired or not), e-mailed and printed; the old
+    link stops working."""
     found = _open_invitations(email, set_name)
     if len(found) > 1:
         choices = ", ".join(_describe(invitation) for invitation in found)
@@ -162,9 +173,11 @@ def resend_invitation_command(email: str, set_name: str | None, base_url: str) -
     if token is None:
         raise click.ClickException(f"The invitation for {email} was used or withdrawn just now.")
     db.session.commit()
+    link = _link(token, base_url)
+    _email_invitation(found[0], link)
     click.echo(
-        f"New invitation link for {email} ({_describe(found[0])}); the old link no longer"
-        f" works:\n{_link(token, base_url)}"
+        f"New invitation link for {email} ({_describe(found[0])}), e-mailed to them; the old"
+        f" link no longer works:\n{link}"
     )
 
 

@@ -43,6 +43,19 @@ DEFAULTS = {
     # The RQ queue background jobs go to when REDIS_URL is set (journal/jobs.py).
     "JOBS_QUEUE": "set-journal",
     "TIMEZONE": "Europe/London",
+    # E-mail (journal/mail/, README "E-mail"): MAIL_URL names the SMTP server; without it each
+    # message is written to the log. BASE_URL (https://journal.example.org) starts every link
+    # in a message; without it, SERVER_NAME and PREFERRED_URL_SCHEME, or the request's host.
+    "MAIL_URL": None,
+    "MAIL_FROM": "Set Journal <no-reply@localhost>",
+    "MAIL_TIMEOUT": 10,  # seconds for each step of a conversation with the mail server
+    # RQ's retries of a message the server refused or could not take: waits in seconds.
+    "MAIL_RETRY_INTERVALS": [30, 120, 600],
+    "BASE_URL": None,
+    "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+    # Asking for a password reset link: per address asking, and per e-mail address asked for.
+    "RESET_LIMIT_PER_ADDRESS": "10 per hour",
+    "RESET_LIMIT_PER_EMAIL": "5 per hour",
     # development: a generated secret key and cookies without the Secure flag (plain http).
     "DEVELOPMENT": False,
 }
@@ -51,11 +64,15 @@ ENVIRONMENT_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SECRET_KEY": "SECRET_KEY",
     "REDIS_URL": "REDIS_URL",
+    "MAIL_URL": "MAIL_URL",
+    "MAIL_FROM": "MAIL_FROM",
+    "BASE_URL": "BASE_URL",
 }
 
 
 def load_environment(app: Flask) -> None:
-    """Read the unprefixed variables a host sets: DATABASE_URL, SECRET_KEY, REDIS_URL."""
+    """Read the unprefixed variables a host sets: DATABASE_URL, SECRET_KEY, REDIS_URL, MAIL_URL,
+    MAIL_FROM, BASE_URL."""
     for variable, key in ENVIRONMENT_KEYS.items():
         if os.environ.get(variable):
             app.config[key] = os.environ[variable]
@@ -70,6 +87,10 @@ def finalise(app: Flask) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = _with_driver(config["SQLALCHEMY_DATABASE_URI"])
     if config.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    if config.get("MAIL_URL"):
+        from .mail.smtp import MailServer
+
+        MailServer.from_url(config["MAIL_URL"])  # a mistyped MAIL_URL stops start-up, saying why
     relaxed = config["DEVELOPMENT"] or app.testing or app.debug
     if not config.get("SECRET_KEY"):
         if not relaxed:

@@ -64,11 +64,21 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
     if not is_queued():
         function(*args)
         return
+    enqueue_with(function, *args)
+
+
+def enqueue_with(function: Callable[..., Any], *args: Any, **options: Any) -> None:
+    """Put `function(*args)` on the queue with RQ's `options` (retry, job_timeout, ...); only
+    with Redis (callers that run inline without it decide when: e.g. journal/mail/)."""
     jobs = queue()
+    options = {
+        "job_timeout": JOB_TIMEOUT,
+        "result_ttl": 0,
+        "failure_ttl": FAILED_JOB_TTL,
+        **options,
+    }
     try:
-        jobs.enqueue(
-            function, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=FAILED_JOB_TTL
-        )
+        jobs.enqueue(function, *args, **options)
     finally:
         jobs.connection.close()
 
@@ -77,7 +87,7 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run background jobs (portfolio exports) from Redis (REDIS_URL) until stopped."""
+    """Run background jobs (portfolio exports, e-mail) from Redis (REDIS_URL) until stopped."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException(
             "REDIS_URL is not set: jobs run inline in the web process, no worker is needed."

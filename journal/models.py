@@ -510,3 +510,36 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     user: Mapped[User] = relationship(back_populates="calendar_feed")
+
+
+class PasswordReset(db.Model):
+    """A one-time link to choose a new password, sent by e-mail (journal/auth/recovery.py).
+    Only a hash of its secret is kept, as for invitations; it expires within the hour."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (Index("ix_password_resets_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class FailedMail(db.Model):
+    """An e-mail the mail server never took, after every retry (journal/mail/): who, what kind
+    and why, for an admin to act on. Never its body: it may hold a link that signs someone in."""
+
+    __tablename__ = "failed_mail"
+    __table_args__ = (Index("ix_failed_mail_failed_at", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(default=1)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())

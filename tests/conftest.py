@@ -24,10 +24,10 @@ from .helpers import DATABASES, TEST_DATABASE_URL, AuthActions, database_url, ma
 
 # PostgreSQL's plans and its reads without a transaction are checked on PostgreSQL only:
 # without it, those tests do not exist. The
-# same for the export worker's tests without Redis (.ci/run sets TEST_REDIS_URL).
+# same for the export and e-mail workers' tests without Redis (.ci/run sets TEST_REDIS_URL).
 collect_ignore = [] if TEST_DATABASE_URL else ["policy/test_plans.py", "test_transactions.py"]
 if not os.environ.get("TEST_REDIS_URL"):
-    collect_ignore.append("evidence/test_export_worker.py")
+    collect_ignore += ["evidence/test_export_worker.py", "mail/test_worker.py"]
 
 
 @pytest.fixture(params=DATABASES)
@@ -126,6 +126,16 @@ def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
     else:
         dbapi_connection.execute("SET synchronous_commit = off")
         dbapi_connection.commit()
+
+
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server (aiosmtpd, tests/mail/smtp_server.py) the app sends to: MAIL_URL."""
+    from .mail.smtp_server import running_server
+
+    with running_server() as received:
+        app.config["MAIL_URL"] = f"smtp://127.0.0.1:{received.port}"
+        yield received
 
 
 @pytest.fixture

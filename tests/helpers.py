@@ -99,6 +99,7 @@ DEMO_PAGES = [
     ("admin", "/admin/"),
     ("admin", "/admin/people"),
     ("admin", "/admin/invitations"),
+    ("admin", "/admin/mail"),
     ("admin", "/admin/sets/{glasgow}"),
     ("admin", "/admin/sets/{glasgow}/history"),
     ("admin", "/admin/sets/{glasgow}/members/{cara}/move?to={leeds}"),

@@ -30,9 +30,12 @@ from ..evidence.frameworks import FrameworkError, format_of, import_framework, r
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
 from ..http import contains, number_arg, paginate, positive_id, search_arg
+from ..mail import delivery, messages
+from ..mail.compose import absolute_url
 from ..models import (
     Criterion,
     Enrolment,
+    FailedMail,
     Framework,
     Invitation,
     LearningSet,
@@ -461,14 +464,21 @@ def _create_invitation(form: InvitationForm) -> str | None:
             form.set_id.errors = [UNKNOWN_SET]
             return None
     try:
-        _invitation, token = accounts.invite(
+        invitation, token = accounts.invite(
             form.email.data, form.role.data, learning_set, current_user
         )
     except accounts.InvitationError as error:
         form.set_id.errors = [str(error)]
         return None
     db.session.commit()
-    return url_for("auth.accept_invitation", token=token, _external=True)
+    return _email_invitation(invitation, token)
+
+
+def _email_invitation(invitation: Invitation, token: str) -> str:
+    """E-mail the invitation's link (by a job: README "E-mail"); the link, for the page."""
+    link = absolute_url("auth.accept_invitation", token=token)
+    delivery.send_later(messages.invitation(invitation, link, current_user), "invitation")
+    return link
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
@@ -481,8 +491,8 @@ def invitations():
         link = _create_invitation(form)
         if link is not None:
             flash(
-                f"Invitation created for {accounts.normalise_email(form.email.data)}. Send them"
-                " the link below; it is shown only once."
+                f"Invitation created for {accounts.normalise_email(form.email.data)}. It is"
+                " e-mailed to them; the link is below too, shown only once."
             )
             form = InvitationForm(formdata=None)
             _set_choices(form)
@@ -568,7 +578,7 @@ def revoke_invitation(invitation_id: int):
 @bp.post("/invitations/<id:invitation_id>/resend")
 def resend_invitation(invitation_id: int):
     """A new link (and a new week) for an invitation not used yet, expired or not; the old
-    link stops working. Shown once, like a new invitation's: there is no e-mail to send it."""
+    link stops working. E-mailed, and shown once, like a new invitation's."""
     invitation = _get(Invitation, invitation_id)
     token = accounts.resend_invitation(invitation, current_user)
     db.session.commit()
@@ -578,13 +588,24 @@ def resend_invitation(invitation_id: int):
         return redirect(url_for("admin.invitations"))
     flash(
         f"A new link for {invitation.email}, valid until"
-        f" {format_datetime(invitation.expires_at)}; the old link no longer works. Send them the"
-        " link below; it is shown only once."
+        f" {format_datetime(invitation.expires_at)}, is e-mailed to them; the old link no longer"
+        " works. The link is below too, shown only once."
     )
     form = InvitationForm(formdata=None)
     _set_choices(form)
-    link = url_for("auth.accept_invitation", token=token, _external=True)
+    link = _email_invitation(invitation, token)
     return _invitations_page(form, link)
+
+
+# E-mail ----------------------------------------------------------------------------------------
+
+
+@bp.get("/mail")
+def failed_mail():
+    """Messages the mail server never took, after every retry, latest first: who, what kind, when
+    and why (never the words: README "E-mail"), so an admin can pass the news on another way."""
+    page = paginate(select(FailedMail).order_by(FailedMail.failed_at.desc(), FailedMail.id.desc()))
+    return render_template("admin/failed_mail.html", page=page)
 
 
 # A form refused for its CSRF token -----------------------------------------------------------

@@ -1,9 +1,9 @@
-"""Forms for signing in, accepting an invitation and changing a password."""
+"""Forms for signing in, accepting an invitation, changing a password and resetting one."""
 
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from ..forms import Form
+from ..forms import Form, strip
 
 
 class LoginForm(Form):
@@ -54,5 +54,19 @@ class ChangePasswordForm(Form):
         validators=[InputRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
+    password = _new_password("New password")
+    confirm = _password_again()
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(Form):
     password = _new_password("New password")
     confirm = _password_again()

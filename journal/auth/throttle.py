@@ -111,6 +111,39 @@ def _account_key() -> str:
     return "account:" + accounts.normalise_email(_checked_email())
 
 
+def record_reset_asked() -> None:
+    """Called by the forgotten-password view when it asks for a link: only that counts."""
+    g.reset_asked = True
+
+
+def _reset_asked(response: Response) -> bool:
+    return g.get("reset_asked", False)
+
+
+def _asked_email() -> str:
+    return "reset:" + accounts.normalise_email(request.form.get("email", ""))
+
+
+def limit_reset_requests(app: Flask, limiter: Limiter) -> None:
+    """Throttle asking for password reset links per address asking and per e-mail address asked
+    for (so no one floods an inbox), counting only requests that asked for one."""
+    per_email = limiter.limit(
+        lambda: current_app.config["RESET_LIMIT_PER_EMAIL"],
+        scope="reset-per-email",
+        key_func=_asked_email,
+        methods=["POST"],
+        deduct_when=_reset_asked,
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"],
+        scope="reset-per-address",
+        methods=["POST"],
+        deduct_when=_reset_asked,
+    )
+    view = "auth.forgot_password"
+    app.view_functions[view] = per_address(per_email(app.view_functions[view]))
+
+
 def limit_password_guesses(app: Flask, limiter: Limiter) -> None:
     """Throttle wrong passwords per address and per account, with this app's limiter.
 

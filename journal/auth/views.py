@@ -1,4 +1,4 @@
-"""Signing in and out, and accepting invitations."""
+"""Signing in and out, forgotten passwords, and accepting invitations."""
 
 from urllib.parse import unquote, urlsplit
 
@@ -23,8 +23,14 @@ from ..extensions import db, login_manager
 from ..forms import ConfirmForm
 from ..models import Membership, User
 from ..sets.meetings import memberships_of
-from . import accounts, throttle
-from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
+from . import accounts, recovery, throttle
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -90,6 +96,53 @@ def login():
     form.password.data = ""
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """An address in; the same answer, status and time whether or not an account has it
+    (recovery.ask_for_reset does the same work either way)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        throttle.record_reset_asked()
+        recovery.ask_for_reset(form.email.data)
+        return render_template("auth/forgot_password.html", form=None, asked=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """The link from the e-mail: a new password (sign-up's rules), every other session ended,
+    and this browser signed in."""
+    reset = recovery.open_reset(token)
+    if reset is None:
+        return _invalid_reset()
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        problem = accounts.password_problem(form.password.data, reset.user.email)
+        if problem is None:
+            user = recovery.reset_password(reset, form.password.data)
+            if user is None:
+                db.session.rollback()
+                return _invalid_reset()
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            throttle.trust_this_device(user)
+            flash("Password changed. Every other device is now signed out.")
+            return redirect(url_for("reflections.home"))
+        form.password.errors = [problem]
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form, email=reset.user.email), status
+
+
+def _invalid_reset():
+    return error_response(
+        404,
+        "This link to choose a new password is not valid: it may have been used or have"
+        " expired (it works for an hour). Ask for a new one from the sign-in page.",
+    )
 
 
 @bp.post("/logout")

@@ -46,6 +46,7 @@ ROUTES = [
     ("GET", "/admin/enrolments/{enrolment}/assessor", None, 200),
     ("POST", "/admin/enrolments/{enrolment}/assessor", {"assessor": "abe@example.org"}, 302),
     ("POST", "/admin/invitations/{invitation}/resend", {}, 200),
+    ("GET", "/admin/mail", None, 200),
 ]
 IDS = [f"{method} {path}" for method, path, _, _ in ROUTES]
 OUTSIDERS = ["cara", "fran", "ada", None]

@@ -9,7 +9,7 @@ import pytest
 from journal.admin import enrolments, members
 from journal.auth import accounts
 from journal.extensions import db
-from journal.models import Framework, LearningSet, Meeting, User
+from journal.models import FailedMail, Framework, LearningSet, Meeting, User
 
 # What each page costs, whatever the history: the signed-in user with their memberships (1),
 # then the page's own reads.
@@ -26,6 +26,7 @@ PAGES = {
     "/admin/sets/new": 1,
     "/admin/people/{cara}/enrol": 3,  # person, frameworks
     "/admin/enrolments/{enrolment}/assessor": 2,
+    "/admin/mail": 2,  # a page of messages not delivered
 }
 
 
@@ -70,6 +71,9 @@ def history(app, make):
                 members.add_member(None, learning_set, person, "candidate")
                 enrolments.enrol(None, person, framework, judge)
                 accounts.invite(f"i{n}@example.org", "candidate", learning_set, None)
+                db.session.add(
+                    FailedMail(kind="invitation", recipient=f"i{n}@x.org", subject="S", error="E")
+                )
                 if n % 2:
                     membership = members.membership(learning_set.id, person.id)
                     members.move_member(None, membership, sets[n])

@@ -113,15 +113,11 @@ def test_only_an_admin_may_see_the_people(app, make, browser, who, status):
 
 
 def test_every_administration_page_links_to_the_others(admin):
-    for path in ("/admin/", "/admin/people", "/admin/invitations", "/admin/frameworks"):
+    pages = ["/admin/", "/admin/people", "/admin/invitations", "/admin/frameworks", "/admin/mail"]
+    for path in pages:
         nav = re.search(r'<nav class="admin-nav".*?</nav>', admin.get(path).text, re.S)
         assert nav, path
-        assert re.findall(r'href="([^"]+)"', nav[0]) == [
-            "/admin/",
-            "/admin/people",
-            "/admin/invitations",
-            "/admin/frameworks",
-        ]
+        assert re.findall(r'href="([^"]+)"', nav[0]) == pages
         assert re.findall(r'href="([^"]+)" aria-current="page"', nav[0]) == [path]
 
 

@@ -61,6 +61,9 @@ def app_config() -> dict:
     return {
         "LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
         "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
+        # The same for asking for password reset links (three a minute per address otherwise).
+        "RESET_LIMIT_PER_EMAIL": "100000 per minute",
+        "RESET_LIMIT_PER_ADDRESS": "100000 per minute",
     }
 
 

@@ -23,6 +23,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -42,7 +43,13 @@ from journal.admin.forms import (
     SetForm,
 )
 from journal.auth import accounts
-from journal.auth.forms import AcceptInvitationForm, ChangePasswordForm, LoginForm
+from journal.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from journal.evidence import claims
 from journal.evidence.forms import CommentForm as ClaimCommentForm
 from journal.evidence.forms import DecisionForm, ExportForm, OfferForm
@@ -59,6 +66,7 @@ from journal.models import (
     InvitationRole,
     LearningSet,
     Membership,
+    PasswordReset,
     Reflection,
     SetRole,
     Unit,
@@ -296,6 +304,35 @@ def account(fuzz: Fuzz, draw: Draw | None) -> Visit:
         "confirm": [NEW_PASSWORD],
     }
     return Visit(client, "/account", token, ChangePasswordForm, valid)
+
+
+@target("/password/forgot")
+def forgot_password(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.anonymous()
+    email = fuzz.world.cara.email
+    valid = {"email": [email, f" {email.upper()} ", "nobody@example.org"]}
+    return Visit(client, "/password/forgot", token, ForgotPasswordForm, valid)
+
+
+@target("/password/reset/<token>")
+def reset_password(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    """A fresh reset link of a fresh person's (a used one changes their password), or any text."""
+    person = fuzz.make.user("Reset Person", email=fuzz.fresh_email())
+    link = uuid.uuid4().hex + uuid.uuid4().hex
+    with fuzz.app.app_context():
+        db.session.add(
+            PasswordReset(
+                user_id=person.id,
+                token_hash=accounts.secret_hash(link),
+                expires_at=datetime.now(UTC) + timedelta(hours=1),
+            )
+        )
+        db.session.commit()
+    if pick(draw, ["known", "unknown"]) == "unknown" and draw is not None:
+        link = quote(draw(text_values()), safe="") or "-"
+    client, token = fuzz.browsers.anonymous()
+    valid = {"password": [NEW_PASSWORD, "password", "short"], "confirm": [NEW_PASSWORD]}
+    return Visit(client, f"/password/reset/{link}", token, ResetPasswordForm, valid)
 
 
 @target("/invite/<token>")
