@@ -45,7 +45,8 @@ DEFAULTS = {
     "TIMEZONE": "Europe/London",
     # E-mail (journal/mail/, README "E-mail"): MAIL_URL names the SMTP server; without it each
     # message is written to the log. BASE_URL (https://journal.example.org) starts every link
-    # in a message; without it, SERVER_NAME and PREFERRED_URL_SCHEME, or the request's host.
+    # in a message; without it, SERVER_NAME and PREFERRED_URL_SCHEME. Production refuses to
+    # start with neither; development and tests fall back to the request's host.
     "MAIL_URL": None,
     "MAIL_FROM": "Set Journal <no-reply@localhost>",
     "MAIL_TIMEOUT": 10,  # seconds for each step of a conversation with the mail server
@@ -79,7 +80,8 @@ def load_environment(app: Flask) -> None:
 
 
 def finalise(app: Flask) -> None:
-    """Fill in what depends on other settings, and refuse to start without a secret key."""
+    """Fill in what depends on other settings, and refuse to start in production without a
+    secret key or the address links in e-mail start with."""
     config = app.config
     config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'journal.sqlite'}"
@@ -99,6 +101,13 @@ def finalise(app: Flask) -> None:
                 " string (python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if not relaxed and not (config.get("BASE_URL") or config.get("SERVER_NAME")):
+        # Links in e-mail (password resets, invitations) must not come from the request's Host
+        # header, which whoever asks for a reset chooses (README, "E-mail").
+        raise RuntimeError(
+            "BASE_URL is not set. Set it to the address people open the journal at"
+            " (e.g. https://journal.example.org): links in e-mail start with it."
+        )
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not relaxed

@@ -11,7 +11,7 @@ from journal import create_app
 from journal.extensions import db
 from tests.helpers import csrf_token_of, make_app
 
-HOST_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL")
+HOST_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "MAIL_URL", "MAIL_FROM", "BASE_URL")
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def instance(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name in HOST_VARIABLES or name.startswith("FLASK_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("BASE_URL", "https://journal.example.org")
     folder = tmp_path / "instance"
     # Flask asks this when no instance_path is given to the constructor, as create_app does.
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(folder))
@@ -31,6 +32,15 @@ def test_production_without_a_secret_key_refuses_to_start(instance):
         create_app()
 
     assert not (instance / "secret_key").exists()
+
+
+def test_production_without_a_base_url_refuses_to_start(instance, monkeypatch):
+    """Otherwise a reset link would be built from the Host header of whoever asked for it."""
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.delenv("BASE_URL")
+
+    with pytest.raises(RuntimeError, match="BASE_URL is not set"):
+        create_app()
 
 
 def test_production_reads_the_secret_key_from_the_environment(instance, monkeypatch):

@@ -293,12 +293,23 @@ def main() -> None:
     scales = [int(n) for n in options.scales.split(",")]
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 32}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-" + "x" * 32,
+        "BASE_URL": "http://127.0.0.1",
+    }
     fresh_database(url)
     flask(env, "db", "upgrade")
     flask(env, "demo")
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": env["SECRET_KEY"]})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": env["SECRET_KEY"],
+            "BASE_URL": env["BASE_URL"],
+        }
+    )
     tables, baseline, runs = [], None, {}
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "report.lua"

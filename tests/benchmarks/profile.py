@@ -20,13 +20,14 @@ from tests.benchmarks.pages import DEFAULT_URL, flask
 from tests.helpers import DEMO_PAGES, AuthActions, demo_page_ids
 
 SECRET_KEY = "profile-" + "x" * 32
+BASE_URL = "http://127.0.0.1"  # production refuses to start without it
 
 
 def ensure_demo(app, url: str) -> None:
     with app.app_context():
         if "users" in inspect(db.engine).get_table_names():
             return
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "BASE_URL": BASE_URL}
     flask(env, "db", "upgrade")
     flask(env, "demo")
 
@@ -39,7 +40,9 @@ def main() -> None:
     options = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "BASE_URL": BASE_URL}
+    )
     ensure_demo(app, url)
     with app.app_context():
         ids = demo_page_ids()
