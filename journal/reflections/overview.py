@@ -1,7 +1,7 @@
 """What the home page gathers: meetings, actions, and what a set has shared since it last met."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,9 +29,11 @@ from ..models import (
     SetRole,
     User,
     UTCDateTime,
+    utcnow,
 )
 from ..policy import shared_clause
 from ..sets.meetings import MeetingTimes, last_and_next, memberships_of
+from ..sets.scheduling import zone
 
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -280,6 +282,27 @@ SOONEST_DUE = (
     Reflection.created_at,
     Reflection.id,
 )
+
+
+# An action still to do: open, or carried forward to a later meeting.
+OPEN_STATES = (ActionStatus.OPEN.value, ActionStatus.CARRIED.value)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today where the sets meet (TIMEZONE): what "overdue" is measured against."""
+    return (now or utcnow()).astimezone(zone()).date()
+
+
+def overdue_by(reflection: Reflection, today: date) -> int | None:
+    """Days an open or carried action is past its due date; None when it is not."""
+    due = reflection.action_due
+    if reflection.action_status not in OPEN_STATES or due is None or due >= today:
+        return None
+    return (today - due).days
+
+
+def due_today(reflection: Reflection, today: date) -> bool:
+    return reflection.action_status in OPEN_STATES and reflection.action_due == today
 
 
 def open_actions(user: User) -> Select[tuple[Reflection]]:

@@ -30,6 +30,9 @@ from .forms import ActionForm, CommentForm, ReflectionForm
 from .saving import Outcome, ReflectionInput
 
 bp = Blueprint("reflections", __name__)
+# How late an action is, in words, wherever an action is shown (templates/reflections/_due.html).
+bp.add_app_template_global(overview.overdue_by)
+bp.add_app_template_global(overview.due_today)
 
 HOME_ACTIONS = 5  # open actions on the home page; /actions has them all, a page at a time
 
@@ -60,6 +63,7 @@ def home():
         briefs={m.set_id for m in current_user.memberships if can_brief(current_user, m.set_id)},
         # Others' comments on my reflections, lately: one query, whatever the history.
         new_comments=comments.news_for(current_user),
+        today=overview.local_today(),
     )
 
 
@@ -311,7 +315,13 @@ def actions():
         param="done_page",
     )
     forms = {r.id: _action_form(r) for r in open_.items}
-    return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
+    return render_template(
+        "reflections/actions.html",
+        open=open_,
+        closed=closed,
+        forms=forms,
+        today=overview.local_today(),
+    )
 
 
 def _action_form(reflection: Reflection) -> ActionForm:
