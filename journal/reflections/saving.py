@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import (
     TEXT_LIMIT,
     ActionStatus,
+    LearningSet,
     Meeting,
     Reflection,
     ReflectionTombstone,
@@ -90,8 +91,12 @@ def _audience_errors(author: User, data: ReflectionInput, current: Reflection | 
     if data.meeting_id is not None:
         if not keeps_link and not may_link(author, data.meeting_id):
             errors["meeting_id"] = "Choose a meeting of one of your sets."
-        elif data.set_id != meeting_set(data.meeting_id):
-            errors["set_id"] = "A reflection linked to a meeting reaches that meeting's set."
+        elif data.set_id != (linked_set := meeting_set(data.meeting_id)):
+            name = db.session.get(LearningSet, linked_set).name
+            errors["set_id"] = (
+                f"Linked to a meeting of {name}, this reflection reaches {name}: choose {name},"
+                " or another meeting."
+            )
     elif data.set_id is not None and not keeps_set and not is_candidate(author, data.set_id):
         errors["set_id"] = "Choose a set in which you are a candidate."
     widens = current is not None and REACH.get(data.visibility, 0) > REACH[current.visibility]
