@@ -164,6 +164,9 @@ def save(
     errors = validate(author, data, current)
     if errors:
         return SaveResult(Outcome.INVALID, errors=errors)
+    # Which fields changed (names, never text): the home page tells an action updated from a
+    # reflection rewritten (overview.action_updated).
+    changed = [name for name, value in asdict(data).items() if getattr(current, name) != value]
     for name, value in asdict(data).items():
         setattr(current, name, value)
     current.carried_to_meeting_id = carried_to
@@ -177,7 +180,13 @@ def save(
         return SaveResult(Outcome.CONFLICT, winner) if winner else SaveResult(Outcome.GONE)
     carried = {"carried_to_meeting_id": carried_to} if moves else {}
     audit.record(
-        author, "reflection.updated", "reflection", current.id, version=current.version, **carried
+        author,
+        "reflection.updated",
+        "reflection",
+        current.id,
+        version=current.version,
+        changed=changed,
+        **carried,
     )
     db.session.commit()
     return SaveResult(Outcome.UPDATED, current)
