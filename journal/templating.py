@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from .models import Meeting, Membership, Reflection, User, Visibility
-from .text import render_markdown
+from .text import first_words, render_markdown
 
 
 def local(moment: datetime) -> datetime:
@@ -28,6 +28,16 @@ def meeting_label(meeting: Meeting | None) -> str:
     if meeting is None:
         return "Not linked to a meeting"
     return f"{meeting.learning_set.name} — {format_datetime(meeting.starts_at)}"
+
+
+# A card's title: the reflection's first words, as plain text.
+TITLE_LIMIT = 60
+
+
+def card_title(reflection: Reflection) -> str:
+    """What a list calls a reflection: the first words of its first part that has any."""
+    opening = reflection.experience or reflection.insight or reflection.next_action
+    return first_words(opening, TITLE_LIMIT)
 
 
 def audience(reflection: Reflection, viewer: User) -> str:
@@ -91,5 +101,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_global(meeting_label)
+    app.add_template_global(card_title)
     app.add_template_global(audience)
     app.add_template_global(call_link)

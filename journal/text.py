@@ -8,6 +8,7 @@ wall alone would stop the usual payloads; both together also stop the parser-dis
 
 import re
 from functools import lru_cache, partial
+from html import unescape as html_unescape
 
 import bleach
 from bleach.linkifier import LinkifyFilter, build_url_re
@@ -128,3 +129,18 @@ def unstorable(text: str) -> str | None:
     except UnicodeEncodeError:
         return "This text contains an invalid character; remove it."
     return None
+
+
+def first_words(markdown: str, limit: int) -> str:
+    """The opening of `markdown` as plain text (no Markdown syntax, no tags, entities decoded,
+    one line), cut at a word to at most `limit` characters with "…": a card's title. Rendered by
+    the same renderer as the page, so what is left is what the reader sees."""
+    html = render_markdown(markdown or "")
+    plain = html_unescape(bleach.clean(str(html), tags=set(), strip=True))
+    text = " ".join(plain.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.—-") + "…"

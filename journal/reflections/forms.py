@@ -29,7 +29,15 @@ STATUS_CHOICES = [
 ]
 
 
+NO_SET = "No set: only you will read it"
+
+
 class ReflectionForm(Form):
+    """The writing form. What it says is what is saved: linked to a meeting, the reflection
+    reaches that meeting's set, and "No set" means only its author reads it; a choice that
+    contradicts another is refused by its field rather than quietly overridden (README, "Who may
+    read what"). static/app.js makes the choices follow each other where scripts run."""
+
     meeting_id = SelectField("Meeting", coerce=optional_id, validate_choice=False)
     set_id = SelectField(
         "Which set",
@@ -59,6 +67,45 @@ class ReflectionForm(Form):
     )
     # The version this form was opened at: saving over a newer one is refused, not lost.
     base_version = HiddenField()
+
+    def __init__(
+        self,
+        *args,
+        meeting_sets: dict[int, tuple[int, str]] | None = None,
+        stored_alone: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        # Each meeting offered -> (id, name) of its set: the set a reflection linked to it reaches.
+        self.meeting_sets = meeting_sets or {}
+        # The visibility of an edited reflection saved with no set (the API allows it; it reaches
+        # its author alone): keeping it may stay, as saving keeps what was saved before.
+        self.stored_alone = stored_alone
+
+    def _no_set_chosen(self) -> bool:
+        """ "No set" was chosen (a form without the set choice leaves it to the meeting)."""
+        return self.set_id.raw_data == [""]
+
+    def _shared(self) -> bool:
+        return self.visibility.data != Visibility.PRIVATE.value
+
+    def validate_set_id(self, field: SelectField) -> None:
+        meeting_set = self.meeting_sets.get(self.meeting_id.data)
+        if meeting_set is not None and self._no_set_chosen() and self._shared():
+            name = meeting_set[1]
+            raise ValidationError(
+                f"Linked to a meeting of {name}, this reflection reaches {name}, so it cannot be"
+                f" “No set”: choose {name} here, or “Private — only you” under “Who may read"
+                " this” for only you to read it."
+            )
+
+    def validate_visibility(self, field: RadioField) -> None:
+        kept = self.stored_alone == field.data
+        if self.meeting_id.data is None and self._no_set_chosen() and self._shared() and not kept:
+            raise ValidationError(
+                "With “No set”, only you will read it: choose “Private — only you”, or choose"
+                " a set above for others to read it."
+            )
 
 
 class ActionForm(Form):

@@ -1,7 +1,7 @@
 """What the home page gathers: meetings, actions, and what a set has shared since it last met."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..http import Page, paginate
 from ..models import (
     ActionStatus,
+    AuditEvent,
     LearningSet,
     Meeting,
     Membership,
@@ -29,9 +30,11 @@ from ..models import (
     SetRole,
     User,
     UTCDateTime,
+    utcnow,
 )
 from ..policy import shared_clause
 from ..sets.meetings import MeetingTimes, last_and_next, memberships_of
+from ..sets.scheduling import zone
 
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -49,6 +52,9 @@ class SetDigest:
     # Candidates with nothing shared with the viewer since the last meeting (facilitators only).
     silent: list[User] = field(default_factory=list)
     reflected_on_last: bool = True
+    # Of `shared`, the ids of those written before the last meeting that are back only because
+    # their action changed since (the card says "action updated").
+    action_updated: set = field(default_factory=set)
     # The report-back round (candidates only): their actions due for review now that the set
     # has met again, and whether there are more than those shown.
     to_review: list[Reflection] = field(default_factory=list)
@@ -133,7 +139,42 @@ def digests(user: User, size: int, review_size: int = 5) -> list[SetDigest]:
         due = to_review.get(membership.set_id, [])
         digest.to_review, digest.more_to_review = due[:review_size], len(due) > review_size
         result.append(digest)
+    updated = action_updated(
+        [(r, d.since) for d in result for r in d.shared if d.since and r.created_at < d.since]
+    )
+    for digest in result:
+        digest.action_updated = {r.id for r in digest.shared} & updated
     return result
+
+
+# What the action form changes: a save that changed only these changed the action alone.
+ACTION_FIELDS = frozenset({"action_status", "action_outcome"})
+
+
+def action_updated(written_before: list[tuple[Reflection, datetime]]) -> set:
+    """Of these reflections, each written before a moment (its set's last meeting), the ids of
+    those changed since only in their action: every save since then, as the audit trail
+    records it, changed action fields alone. One statement, and none when the list is empty. A
+    save recorded before the trail named the fields changed counts as a change of the text."""
+    if not written_before:
+        return set()
+    since = {str(r.id): moment for r, moment in written_before}
+    events = db.session.execute(
+        select(AuditEvent.subject_id, AuditEvent.at, AuditEvent.detail).where(
+            AuditEvent.subject_type == "reflection",
+            AuditEvent.subject_id.in_(list(since)),
+            AuditEvent.action == "reflection.updated",
+            AuditEvent.at >= min(since.values()),
+        )
+    )
+    only_action: dict[str, bool] = {}
+    for subject_id, at, detail in events:
+        if at < since[subject_id]:
+            continue
+        changed = detail.get("changed") if isinstance(detail, dict) else None
+        alone = isinstance(changed, list) and set(changed) <= ACTION_FIELDS
+        only_action[subject_id] = only_action.get(subject_id, True) and alone
+    return {r.id for r, _ in written_before if only_action.get(str(r.id))}
 
 
 def _newest_shared(
@@ -280,6 +321,27 @@ SOONEST_DUE = (
     Reflection.created_at,
     Reflection.id,
 )
+
+
+# An action still to do: open, or carried forward to a later meeting.
+OPEN_STATES = (ActionStatus.OPEN.value, ActionStatus.CARRIED.value)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today where the sets meet (TIMEZONE): what "overdue" is measured against."""
+    return (now or utcnow()).astimezone(zone()).date()
+
+
+def overdue_by(reflection: Reflection, today: date) -> int | None:
+    """Days an open or carried action is past its due date; None when it is not."""
+    due = reflection.action_due
+    if reflection.action_status not in OPEN_STATES or due is None or due >= today:
+        return None
+    return (today - due).days
+
+
+def due_today(reflection: Reflection, today: date) -> bool:
+    return reflection.action_status in OPEN_STATES and reflection.action_due == today
 
 
 def open_actions(user: User) -> Select[tuple[Reflection]]:

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import (
     TEXT_LIMIT,
     ActionStatus,
+    LearningSet,
     Meeting,
     Reflection,
     ReflectionTombstone,
@@ -90,8 +91,12 @@ def _audience_errors(author: User, data: ReflectionInput, current: Reflection | 
     if data.meeting_id is not None:
         if not keeps_link and not may_link(author, data.meeting_id):
             errors["meeting_id"] = "Choose a meeting of one of your sets."
-        elif data.set_id != meeting_set(data.meeting_id):
-            errors["set_id"] = "A reflection linked to a meeting reaches that meeting's set."
+        elif data.set_id != (linked_set := meeting_set(data.meeting_id)):
+            name = db.session.get(LearningSet, linked_set).name
+            errors["set_id"] = (
+                f"Linked to a meeting of {name}, this reflection reaches {name}: choose {name},"
+                " or another meeting."
+            )
     elif data.set_id is not None and not keeps_set and not is_candidate(author, data.set_id):
         errors["set_id"] = "Choose a set in which you are a candidate."
     widens = current is not None and REACH.get(data.visibility, 0) > REACH[current.visibility]
@@ -159,6 +164,9 @@ def save(
     errors = validate(author, data, current)
     if errors:
         return SaveResult(Outcome.INVALID, errors=errors)
+    # Which fields changed (names, never text): the home page tells an action updated from a
+    # reflection rewritten (overview.action_updated).
+    changed = [name for name, value in asdict(data).items() if getattr(current, name) != value]
     for name, value in asdict(data).items():
         setattr(current, name, value)
     current.carried_to_meeting_id = carried_to
@@ -172,7 +180,13 @@ def save(
         return SaveResult(Outcome.CONFLICT, winner) if winner else SaveResult(Outcome.GONE)
     carried = {"carried_to_meeting_id": carried_to} if moves else {}
     audit.record(
-        author, "reflection.updated", "reflection", current.id, version=current.version, **carried
+        author,
+        "reflection.updated",
+        "reflection",
+        current.id,
+        version=current.version,
+        changed=changed,
+        **carried,
     )
     db.session.commit()
     return SaveResult(Outcome.UPDATED, current)

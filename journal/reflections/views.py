@@ -11,7 +11,7 @@ from ..evidence import workspace
 from ..extensions import db
 from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
-from ..models import ActionStatus, LearningSet, Reflection, SetRole
+from ..models import ActionStatus, LearningSet, Meeting, Reflection, SetRole, Visibility
 from ..policy import (
     can_brief,
     can_delete_comment,
@@ -26,10 +26,13 @@ from ..policy import (
 from ..sets.meetings import linkable_meetings, members_of_candidate_sets, sets_of
 from ..templating import audience, format_datetime, meeting_label, readers
 from . import comments, overview, saving
-from .forms import ActionForm, CommentForm, ReflectionForm
+from .forms import NO_SET, ActionForm, CommentForm, ReflectionForm
 from .saving import Outcome, ReflectionInput
 
 bp = Blueprint("reflections", __name__)
+# How late an action is, in words, wherever an action is shown (templates/reflections/_due.html).
+bp.add_app_template_global(overview.overdue_by)
+bp.add_app_template_global(overview.due_today)
 
 HOME_ACTIONS = 5  # open actions on the home page; /actions has them all, a page at a time
 
@@ -60,6 +63,7 @@ def home():
         briefs={m.set_id for m in current_user.memberships if can_brief(current_user, m.set_id)},
         # Others' comments on my reflections, lately: one query, whatever the history.
         new_comments=comments.news_for(current_user),
+        today=overview.local_today(),
     )
 
 
@@ -98,25 +102,36 @@ def shared():
 
 
 def _reflection_form(
-    keep_meeting: int | None = None, keep_set: int | None = None, **kwargs
+    keep_meeting: int | None = None,
+    keep_set: int | None = None,
+    stored_alone: str | None = None,
+    **kwargs,
 ) -> ReflectionForm:
     """The writing form, with this candidate's meetings and sets and, by name, who each choice
     reaches. `keep_*` are what an edited reflection holds already, offered even if now out of
     reach (keeping them may stay; it reaches nobody once its author has left the set)."""
-    form = ReflectionForm(**kwargs)
-    form.meeting_id.choices = _meeting_choices(keep=keep_meeting)
+    meetings = linkable_meetings(current_user, keep=keep_meeting)
+    form = ReflectionForm(
+        meeting_sets={m.id: (m.set_id, m.learning_set.name) for m in meetings},
+        stored_alone=stored_alone,
+        **kwargs,
+    )
+    form.meeting_id.choices = _meeting_choices(meetings)
     form.set_id.choices = _set_choices(keep=keep_set)
     if form.set_id.data is None and not form.is_submitted() and "obj" not in kwargs:
         # A candidate in one set gets that one; in several, the first until they pick.
         form.set_id.data = optional_id(form.set_id.choices[0].value)
+        if form.set_id.data is None:  # a candidate nowhere: only they will read it
+            form.visibility.data = Visibility.PRIVATE.value
     form.visibility.description = readers(members_of_candidate_sets(current_user), current_user)
     return form
 
 
-def _meeting_choices(keep: int | None = None) -> list[SelectChoice]:
-    meetings = linkable_meetings(current_user, keep=keep)
+def _meeting_choices(meetings: list[Meeting]) -> list[SelectChoice]:
+    # Each meeting names its set, for static/app.js to make the set choice follow it.
     return [SelectChoice("", "Not linked to a meeting")] + [
-        SelectChoice(str(m.id), meeting_label(m)) for m in meetings
+        SelectChoice(str(m.id), meeting_label(m), render_kw={"data-set-id": m.set_id})
+        for m in meetings
     ]
 
 
@@ -125,21 +140,19 @@ def _set_choices(keep: int | None = None) -> list[SelectChoice]:
     if keep is not None and all(s.id != keep for s in sets):
         kept = db.session.get(LearningSet, keep)
         sets += [kept] if kept is not None else []
-    return [SelectChoice(str(s.id), s.name) for s in sets] + [
-        SelectChoice("", "No set: only you will read it")
-    ]
+    return [SelectChoice(str(s.id), s.name) for s in sets] + [SelectChoice("", NO_SET)]
 
 
 def _input_from(form: ReflectionForm, action: Reflection | None = None) -> ReflectionInput:
-    linked = form.meeting_id.data is not None
     data = ReflectionInput(
         experience=form.experience.data or "",
         insight=form.insight.data or "",
         next_action=form.next_action.data or "",
         action_due=form.action_due.data,
         meeting_id=form.meeting_id.data,
-        # Linked to a meeting, the meeting's set is the audience, whatever the set field says.
-        set_id=None if linked else form.set_id.data,
+        # As chosen: a set other than the meeting's is refused (saving.validate); none, with a
+        # meeting, is the meeting's (for "No set" only when private: ReflectionForm).
+        set_id=form.set_id.data,
         visibility=form.visibility.data,
     )
     if action is not None:
@@ -175,8 +188,10 @@ def _deleted_meanwhile(template: str, form: Form, **context):
 def create():
     form = _reflection_form()
     chosen = number_arg("meeting_id")
-    if request.method == "GET" and chosen:
+    if request.method == "GET" and chosen in form.meeting_sets:
+        # "Reflect on your last meeting": that meeting, and the set it reaches.
         form.meeting_id.data = chosen
+        form.set_id.data = form.meeting_sets[chosen][0]
     if form.validate_on_submit():
         result = saving.save(current_user, uuid.uuid4(), _input_from(form), None)
         if result.outcome is Outcome.CREATED:
@@ -258,6 +273,7 @@ def edit(reflection_id: uuid.UUID):
     form = _reflection_form(
         reflection.meeting_id,
         reflection.set_id,
+        stored_alone=reflection.visibility if reflection.set_id is None else None,
         obj=reflection if request.method == "GET" else None,
     )
     if request.method == "GET":
@@ -311,7 +327,13 @@ def actions():
         param="done_page",
     )
     forms = {r.id: _action_form(r) for r in open_.items}
-    return render_template("reflections/actions.html", open=open_, closed=closed, forms=forms)
+    return render_template(
+        "reflections/actions.html",
+        open=open_,
+        closed=closed,
+        forms=forms,
+        today=overview.local_today(),
+    )
 
 
 def _action_form(reflection: Reflection) -> ActionForm:

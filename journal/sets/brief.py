@@ -21,17 +21,16 @@ from sqlalchemy import Select, or_, select, true
 from ..extensions import db
 from ..models import ActionStatus, LearningSet, Reflection, SetRole, User, utcnow
 from ..policy import shared_clause
-from ..reflections.overview import NEWEST_FIRST, with_people
+from ..reflections import overview
+from ..reflections.overview import NEWEST_FIRST, OPEN_STATES, with_people
 from .follow_through import FollowThrough
 from .meetings import MeetingTimes, last_and_next, members_of
-from .scheduling import zone
 
 # At most this many reflections in one brief, the newest kept: a set's month holds a few dozen,
 # but nothing stops a member leaving hundreds of actions open over the years, and the page (and
 # its PDF) must stay one that loads. The brief says so when it is cut.
 BRIEF_LIMIT = 300
 
-OPEN_STATES = (ActionStatus.OPEN.value, ActionStatus.CARRIED.value)
 CLOSED_STATES = (ActionStatus.DONE.value, ActionStatus.DROPPED.value)
 STATUS_WORDS = {
     ActionStatus.OPEN.value: "Open",
@@ -81,13 +80,10 @@ class Brief:
 
     def overdue_by(self, reflection: Reflection) -> int | None:
         """Days an open or carried action is past its due date; None when it is not."""
-        due = reflection.action_due
-        if reflection.action_status not in OPEN_STATES or due is None or due >= self.today:
-            return None
-        return (self.today - due).days
+        return overview.overdue_by(reflection, self.today)
 
     def due_today(self, reflection: Reflection) -> bool:
-        return reflection.action_status in OPEN_STATES and reflection.action_due == self.today
+        return overview.due_today(reflection, self.today)
 
     @property
     def follow_through(self) -> FollowThrough:
@@ -132,8 +128,7 @@ def gather(viewer: User, learning_set: LearningSet, now: datetime | None = None)
     for member in members.values():
         member.open_actions.sort(key=_by_due)
         member.committed.sort(key=lambda r: (r.created_at, str(r.id)))
-    today = now.astimezone(zone()).date()
-    return Brief(learning_set, times, today, list(members.values()), complete)
+    return Brief(learning_set, times, overview.local_today(now), list(members.values()), complete)
 
 
 def _readable(

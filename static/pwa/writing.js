@@ -21,6 +21,7 @@
   const TYPING_PAUSE = 250; // ms: a draft is written this long after the last key
   const SEND_PATIENCE = 8000; // ms: after this the journal shows it waiting, still sending
   const EMPTY = "Write at least one of experience, insight or next action.";
+  const ONLY_YOU = "“No set” means only you will read it: choose “Private — only you”, or a set.";
   let target = null; // {id, isNew, base_version, action_status, action_outcome}
   let original = null; // the form as the page came, to tell a draft from no change
   let pending = null;
@@ -162,8 +163,8 @@
       action_status: target.action_status,
       action_outcome: target.action_outcome,
       meeting_id: toId(fields.meeting_id),
-      // Linked to a meeting, the meeting's set is the audience: the server fills it in.
-      set_id: fields.meeting_id ? null : toId(fields.set_id),
+      // As chosen: another set than the meeting's is refused by the server, by its field.
+      set_id: toId(fields.set_id),
       visibility: fields.visibility,
       base_version: target.isNew ? null : target.base_version,
     };
@@ -186,6 +187,13 @@
     const fields = read();
     if (!hasText(fields)) {
       showErrors({ experience: EMPTY });
+      return;
+    }
+    // "No set: only you will read it" and shared at once: the API would take no set with a
+    // meeting as the meeting's, so it is refused here, as the server's form refuses it.
+    const kept = !target.isNew && !original.set_id && original.visibility === fields.visibility;
+    if (!fields.set_id && fields.visibility !== "private" && !(kept && !fields.meeting_id)) {
+      showErrors({ [fields.meeting_id ? "set_id" : "visibility"]: ONLY_YOU });
       return;
     }
     clearErrors();

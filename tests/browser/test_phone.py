@@ -498,7 +498,8 @@ def test_cara_shares_a_reflection_that_fran_reads_and_cal_and_finn_never_see(
             "article", has_text=experience
         )
         expect(card).to_have_count(1)
-        card.get_by_role("link", name=f"Cara Candidate: Glasgow 3 — {last_meeting}").click()
+        expect(card).to_contain_text(f"Glasgow 3 — {last_meeting}")  # titled by first words
+        card.get_by_role("link", name=f"Cara Candidate: {experience[:40]}").click()
         expect(page).to_have_url(server.url + reflection_path)
         expect(page.get_by_text(experience)).to_be_visible()
         expect(page.get_by_role("link", name="Edit")).to_have_count(0)

@@ -555,11 +555,14 @@ def test_a_facilitator_sees_what_was_shared_newest_first_with_author_meeting_and
 
     assert [card.id for card in shown] == [cals.id, cys.id, caras.id]
     last = label(app, world.last)
+    # Each titled by its first words, its meeting beside when it was written.
     assert [card.heading for card in shown] == [
-        f"Cal Candidate: {last}",
-        "Cy Candidate: Not linked to a meeting",
-        f"Cara Candidate: {last}",
+        f"Cal Candidate: {cals.experience}",
+        f"Cy Candidate: {cys.experience}",
+        f"Cara Candidate: {caras.experience}",
     ]
+    metas = [article.one("p", cls="meta").text for article in fran.page("/").select("article")]
+    assert [meta.split(" · ")[0] for meta in metas] == [last, "Not linked to a meeting", last]
     # The audience in plain words: who reads it, through which set.
     assert "everyone in Glasgow 3" in shown[0].audience
     # Unlinked, it names its audience set, chosen when it was written.

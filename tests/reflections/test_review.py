@@ -416,7 +416,11 @@ def test_carrying_is_in_the_audit_trail_without_text(app, cast, make, visit):
             .order_by(AuditEvent.id.desc())
         ).first()
         assert (event.action, event.actor_id) == ("reflection.updated", cast.cara.id)
-        assert event.detail == {"version": 2, "carried_to_meeting_id": cast.next.id}
+        assert event.detail == {
+            "version": 2,
+            "changed": ["action_status", "action_outcome"],  # names only, never the text
+            "carried_to_meeting_id": cast.next.id,
+        }
 
 
 # Bad input, stale forms, and where a saved form leads -----------------------------------------
