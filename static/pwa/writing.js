@@ -239,6 +239,8 @@
     if (!asked || !select) return;
     if ([...select.options].some((option) => option.value === asked)) {
       select.value = asked;
+      // As a person's choice would: the page's script then makes the set follow the meeting.
+      select.dispatchEvent(new Event("change", { bubbles: true }));
       return;
     }
     if (!say) return;
