@@ -1323,6 +1323,9 @@ def test_reflect_on_a_meeting_offline_opens_the_kept_form_on_that_meeting_and_sy
             page.goto(f"{server.url}/reflections/new?meeting_id={meeting_id}")
             expect(page.get_by_label("Meeting")).to_have_value(meeting_id)
         page.goto(f"{server.url}/reflections/new?meeting_id={oldest}")
+        # The set follows the meeting on the phone as it does when a person chooses it.
+        expect(page.get_by_label("Which set").locator("option:checked")).to_have_text("Glasgow 3")
+        glasgow = page.get_by_label("Which set").input_value()
         write(page, experience)
         expect(page).to_have_url(server.url + "/reflections")
         card = outbox_card(page, experience)
@@ -1332,7 +1335,7 @@ def test_reflect_on_a_meeting_offline_opens_the_kept_form_on_that_meeting_and_sy
         sent = page.evaluate(
             "async (id) => (await SJ.outbox.get(SJ.person, id)).body", reflection_id
         )
-        assert sent["meeting_id"] == int(oldest) and sent["set_id"] is None
+        assert sent["meeting_id"] == int(oldest) and sent["set_id"] == int(glasgow)
 
         context.set_offline(False)
         saved = on_server(server, "cara", reflection_id)
