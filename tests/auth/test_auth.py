@@ -742,7 +742,7 @@ def test_without_remember_there_is_no_remember_cookie_and_a_browser_session(clie
 
 
 def test_production_cookies_are_secure(another_app, person):
-    production = another_app(TESTING=False)
+    production = another_app(TESTING=False, BASE_URL="https://localhost")
     browser = production.test_client()
     headers = {"Referer": "https://localhost/login"}  # Flask-WTF checks it over HTTPS
 

@@ -342,7 +342,9 @@ def test_the_device_cookie_is_httponly_lax_lasts_180_days_and_shows_no_email(cli
 
 
 def test_the_device_cookie_is_secure_in_production(app, person):
-    production = make_app(app.config["SQLALCHEMY_DATABASE_URI"], TESTING=False)
+    production = make_app(
+        app.config["SQLALCHEMY_DATABASE_URI"], TESTING=False, BASE_URL="https://localhost"
+    )
     browser = production.test_client()
     headers = {"Referer": "https://localhost/login"}  # Flask-WTF checks it over HTTPS
     token = csrf_token_of(browser.get("https://localhost/login", headers=headers).text)
