@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from .models import Meeting, Membership, Reflection, User, Visibility
+from .navigation import main_navigation
 from .text import render_markdown
 
 
@@ -93,3 +94,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(meeting_label)
     app.add_template_global(audience)
     app.add_template_global(call_link)
+    app.add_template_global(main_navigation)

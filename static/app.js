@@ -12,3 +12,20 @@ document.querySelectorAll("button[data-print]").forEach((button) => {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 });
+
+// "More" in the navigation opens without JavaScript (a <details>); with it, it also closes as a
+// menu does: on a tap elsewhere, or on Escape, which gives the focus back to "More".
+document.querySelectorAll("details.more").forEach((more) => {
+  document.addEventListener("click", (event) => {
+    if (more.open && !more.contains(event.target)) more.open = false;
+  });
+  // Signing out may stop to warn first (pwa/page.js), at the top of the page: out of the way.
+  more.addEventListener("submit", () => {
+    more.open = false;
+  });
+  more.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !more.open) return;
+    more.open = false;
+    more.querySelector("summary").focus();
+  });
+});
