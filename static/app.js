@@ -29,3 +29,19 @@ document.querySelectorAll("details.more").forEach((more) => {
     more.querySelector("summary").focus();
   });
 });
+
+// A refused form: the summary of its problems at the top takes the focus, so that it is read
+// out and seen first; each of its links leads to the field's control, not only to its message.
+const errorSummary = document.getElementById("error-summary");
+if (errorSummary) {
+  errorSummary.focus();
+  errorSummary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const field = link && document.getElementById(link.hash.slice(1))?.closest(".field");
+    const control = field?.querySelector("input:not([type=hidden]), select, textarea");
+    if (!control) return;
+    event.preventDefault();
+    field.scrollIntoView({ block: "start" });
+    control.focus({ preventScroll: true });
+  });
+}
