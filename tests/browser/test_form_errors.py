@@ -140,8 +140,10 @@ def test_a_refused_form_answers_400_with_a_focused_summary_at_the_top(refusals):
     assert not wrong
 
 
-def test_a_refused_form_fits_the_phone(refusals):
+def test_a_refused_form_squeezes_no_text_and_fits_the_phone(refusals):
     _, found = refusals
+    squeezed = {r.where: r.narrow for r in found if r.narrow}
+    assert not squeezed
     too_wide = {r.where: r.scroll_width for r in found if r.scroll_width > PHONE_WIDTH}
     assert not too_wide
 
