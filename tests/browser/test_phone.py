@@ -717,7 +717,7 @@ def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_n
         page.get_by_label(re.compile(r"^3\.1 ")).check()
         page.get_by_role("button", name="Offer as evidence").click()
         # Without the declaration it is refused, the choices kept.
-        expect(page.get_by_text("Confirm that this is your own work")).to_be_visible()
+        expect(page.locator("#declaration-error")).to_contain_text("Confirm that this is your own")
         expect(page.get_by_label(re.compile(r"^3\.1 "))).to_be_checked()
         page.get_by_label(re.compile(r"^This reflection is my own work")).check()
         page.get_by_role("button", name="Offer as evidence").click()
