@@ -17,8 +17,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    exists,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
 from .extensions import db
 
@@ -322,6 +323,17 @@ class Enrolment(db.Model):
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
     framework: Mapped[Framework] = relationship()
+
+
+# Whether a person is enrolled on a framework, and whether they assess someone else's enrolment
+# (`policy.evidence`'s rule): the navigation shows their sections by them (`journal.navigation`).
+# Loaded with the signed-in user in the same statement (`auth.views.SIGNED_IN_USER`), deferred
+# everywhere else. Assigned here, after both classes exist, as SQLAlchemy documents.
+User.enrolled = column_property(exists().where(Enrolment.candidate_id == User.id), deferred=True)
+User.assessing = column_property(
+    exists().where(Enrolment.assessor_id == User.id, Enrolment.candidate_id != User.id),
+    deferred=True,
+)
 
 
 class EvidenceClaim(db.Model):

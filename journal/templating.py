@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from .models import Meeting, Membership, Reflection, User, Visibility
+from .navigation import main_navigation
 from .text import first_words, render_markdown
 
 
@@ -104,3 +105,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(card_title)
     app.add_template_global(audience)
     app.add_template_global(call_link)
+    app.add_template_global(main_navigation)

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from ..calendar import feeds
 from ..errors import error_response, wants_json
@@ -36,12 +36,17 @@ bp = Blueprint("auth", __name__)
 
 
 # The cookie carries the session token, not the user id: a new token ends every old cookie.
-# Their memberships come in the same query: every page and the policy read them. Built once,
+# Their memberships come in the same query: every page and the policy read them; so do whether
+# they are enrolled and whether they assess anyone, which the navigation reads. Built once,
 # as every request runs it (building it each time cost a quarter of its running time).
 SIGNED_IN_USER = (
     select(User)
     .where(User.session_token == bindparam("session_token"))
-    .options(joinedload(User.memberships).joinedload(Membership.learning_set))
+    .options(
+        joinedload(User.memberships).joinedload(Membership.learning_set),
+        undefer(User.enrolled),
+        undefer(User.assessing),
+    )
 )
 
 

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from journal import demo
 from journal.extensions import db
-from tests.browser.test_phone import CHROMIUM, CHROMIUM_ARGS, MISSING, PHONE
+from tests.browser.test_phone import CHROMIUM, CHROMIUM_ARGS, MISSING, PHONE, sign_out
 from tests.helpers import make_app
 
 pytestmark = pytest.mark.browser
@@ -470,7 +470,7 @@ def test_signing_out_leaves_nothing_of_that_person_for_the_next_one(
             page, "async (name) => (await caches.keys()).includes(name)", f"sj-pages-{caras}"
         )
 
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         expect(page).to_have_url(re.compile(r"/login$"))
         sign_in(page, server, "cal")
         ready_offline(page)
@@ -501,7 +501,7 @@ def test_signing_out_with_something_unsent_warns_first_and_can_stay_signed_in(
         context.set_offline(True)
         queue_offline(page, experience)
 
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         warning = page.get_by_role("alert")
         expect(warning).to_contain_text("would delete writing that has not reached the server")
         expect(warning).to_contain_text(experience[:60])
@@ -510,7 +510,7 @@ def test_signing_out_with_something_unsent_warns_first_and_can_stay_signed_in(
         assert page.evaluate("async () => (await SJ.outbox.list(SJ.person)).length") == 1
 
         # Offline, signing out cannot reach the server: nothing is deleted, and it says so.
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         warning.get_by_role("button", name="Sign out and delete it").click()
         expect(page.locator("#pwa-signout-offline")).to_contain_text("You are still signed in")
         assert page.evaluate("async () => (await SJ.outbox.list(SJ.person)).length") == 1
@@ -518,7 +518,7 @@ def test_signing_out_with_something_unsent_warns_first_and_can_stay_signed_in(
         # Online, but the server refuses it (a 503 from a proxy): the person chooses to lose it.
         server.faults.answer_next("PUT", r"/api/v1/reflections/.*", *[UNAVAILABLE] * 20)
         context.set_offline(False)
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         expect(warning).to_contain_text(experience[:60])
         warning.get_by_role("button", name="Sign out and delete it").click()
         expect(page).to_have_url(re.compile(r"/login$"))
@@ -1092,7 +1092,7 @@ def test_a_session_ended_offline_keeps_the_queue_sealed_from_others_and_sends_it
         sealed = found["databases"][f"sj-person-{lees}"]
         assert json.loads(sealed["key"]) == [] and experience not in json.dumps(sealed)
         assert json.loads(sealed["outbox"]) != []
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         expect(page).to_have_url(re.compile(r"/login$"))
 
         sign_in(page, server, "lee")
@@ -1151,7 +1151,7 @@ def test_a_queue_is_never_saved_in_the_journal_of_someone_who_signed_in_unseen(
 
         # Its writer signs in again (after Cal signs out): it goes, to Lee's journal.
         page.goto(server.url + "/")
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         expect(page).to_have_url(re.compile(r"/login$"))
         sign_in(page, server, "lee")
         saved = on_server(server, "lee", reflection_id)

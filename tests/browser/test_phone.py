@@ -101,7 +101,8 @@ ASSESSOR_PAGES = PORTFOLIO_PAGES | {
     "evidence.portfolio",
     NOT_FOUND,
 }
-FACILITATOR_PAGES = MEMBER_PAGES | {
+# A facilitator writes no journal: Journal and Actions are a candidate's (README, navigation).
+FACILITATOR_PAGES = MEMBER_PAGES - {"reflections.index", "reflections.actions"} | {
     "sets.schedule",
     "sets.edit_meeting",
     "sets.cancel_meeting",
@@ -256,6 +257,12 @@ def sign_in(page: Page, server: LiveServer, person: str) -> None:
     page.get_by_label("Password", exact=True).fill(demo.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def sign_out(page: Page) -> None:
+    """Through "More" in the navigation, as a person would."""
+    page.locator("header.site details.more > summary").click()
+    page.get_by_role("button", name="Sign out").click()
 
 
 # --- the tour of every page of a role ---------------------------------------------------------
@@ -711,7 +718,7 @@ def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_n
         page.get_by_label(re.compile(r"^3\.1 ")).check()
         page.get_by_role("button", name="Offer as evidence").click()
         # Without the declaration it is refused, the choices kept.
-        expect(page.get_by_text("Confirm that this is your own work")).to_be_visible()
+        expect(page.locator("#declaration-error")).to_contain_text("Confirm that this is your own")
         expect(page.get_by_label(re.compile(r"^3\.1 "))).to_be_checked()
         page.get_by_label(re.compile(r"^This reflection is my own work")).check()
         page.get_by_role("button", name="Offer as evidence").click()
@@ -763,7 +770,7 @@ def test_ada_exports_caras_portfolio_downloads_the_pdf_and_the_zip_and_abe_gets_
     with phone(browser, accept_downloads=True) as context:
         page = context.new_page()
         sign_in(page, server, "ada")
-        page.get_by_role("link", name="Portfolio", exact=True).click()
+        page.get_by_role("link", name="Portfolios", exact=True).click()
         page.get_by_role("link", name="Cara Candidate", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Cara Candidate’s portfolio")
         expect(page.locator("li.cov-accepted", has_text="1.2")).to_contain_text("Accepted")
@@ -817,7 +824,7 @@ def test_ada_exports_caras_portfolio_downloads_the_pdf_and_the_zip_and_abe_gets_
     with phone(browser, accept_downloads=True) as context:
         page = context.new_page()
         sign_in(page, server, "abe")
-        page.get_by_role("link", name="Portfolio", exact=True).click()
+        page.get_by_role("link", name="Portfolios", exact=True).click()
         expect(page.get_by_role("link", name="Cara Candidate")).to_have_count(0)
         for address in addresses:
             response = page.goto(server.url + address)
