@@ -260,6 +260,10 @@ def move_member(set_id: int, user_id: int):
     elif _valid(form):
         try:
             members.move_member(current_user, member, target)
+        except members.MemberGone as gone:
+            # Nothing left to move: the set's page shows where things stand now.
+            flash(str(gone))
+            return redirect(url_for("admin.set_view", set_id=set_id))
         except members.MembershipError as refused:
             problem = str(refused)
         else:
@@ -309,7 +313,11 @@ def remove_member(set_id: int, user_id: int):
     form = ConfirmForm()
     if _valid(form):
         name, set_name = member.user.name, member.learning_set.name
-        members.remove_member(current_user, member)
+        try:
+            members.remove_member(current_user, member)
+        except members.MemberGone as gone:
+            flash(str(gone))
+            return redirect(url_for("admin.set_view", set_id=set_id))
         db.session.commit()
         flash(f"{name} is no longer in {set_name}. What they wrote stays theirs.")
         return redirect(url_for("admin.set_view", set_id=set_id))
