@@ -85,7 +85,7 @@ class AssessorForm(Form):
 class FrameworkUploadForm(Form):
     file = FileField(
         "Framework file",
-        description="A .json or .csv file in one of the formats described in the README.",
+        description="A .json or .csv file in one of the formats shown below.",
         render_kw={"accept": ".json,.csv"},
     )
 

@@ -543,6 +543,7 @@ def frameworks():
         problems=problems,
         page=page,
         sizes=_framework_sizes(page.items),
+        limit_kb=current_app.config["FRAMEWORK_FILE_LIMIT"] // 1024,
     ), status
 
 
