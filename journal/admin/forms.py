@@ -22,7 +22,7 @@ class InvitationForm(Form):
         "Set",
         coerce=optional_id,
         validate_choice=False,
-        description="To invite someone into a set, find the set under Sets and choose Invite.",
+        description="To invite someone into a set, find it by name above, then choose it here.",
     )
 
 
