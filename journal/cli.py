@@ -290,7 +290,10 @@ def move_member_command(email: str, from_set: str, to_set: str) -> None:
 def remove_member_command(email: str, set_name: str) -> None:
     """Take someone out of a set; what they wrote stays theirs, what they shared there is no
     longer read there."""
-    members.remove_member(None, _membership_of(email, set_name))
+    try:
+        members.remove_member(None, _membership_of(email, set_name))
+    except members.MembershipError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{email} is no longer in {set_name!r}. What they wrote stays theirs.")
 

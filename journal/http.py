@@ -34,9 +34,10 @@ def number_arg(name: str) -> int | None:
 SEARCH_LIMIT = 100
 
 
-def search_arg() -> str:
-    """What to search for (`q`), trimmed; empty for text no database can take (a NUL)."""
-    text = request.args.get("q", "").strip()[:SEARCH_LIMIT]
+def search_arg(name: str = "q") -> str:
+    """What to search for (`q`, or another `name`), trimmed; empty for text no database can
+    take (a NUL)."""
+    text = request.args.get(name, "").strip()[:SEARCH_LIMIT]
     return "" if unstorable(text) else text
 
 

@@ -22,7 +22,7 @@ class InvitationForm(Form):
         "Set",
         coerce=optional_id,
         validate_choice=False,
-        description="To invite someone into a set, find the set under Sets and choose Invite.",
+        description="To invite someone into a set, find it by name above, then choose it here.",
     )
 
 
@@ -85,7 +85,7 @@ class AssessorForm(Form):
 class FrameworkUploadForm(Form):
     file = FileField(
         "Framework file",
-        description="A .json or .csv file in one of the formats described in the README.",
+        description="A .json or .csv file in one of the formats shown below.",
         render_kw={"accept": ".json,.csv"},
     )
 

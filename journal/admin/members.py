@@ -7,7 +7,7 @@ author is still a candidate of that set. Every change is recorded on the set(s) 
 caller commits; moving is one transaction (remove from one set, add to the other).
 """
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -18,6 +18,10 @@ from .history import source
 
 class MembershipError(ValueError):
     """Why a membership cannot change as asked."""
+
+
+class MemberGone(MembershipError):
+    """The membership was taken away (moved or removed) by someone else since it was read."""
 
 
 def membership(set_id: int, user_id: int) -> Membership | None:
@@ -75,8 +79,29 @@ def remove_member(actor: User | None, member: Membership) -> None:
         membership_id=member.id,
         **source(actor),
     )
-    db.session.delete(member)
-    db.session.flush()
+    _take_out(member, member.user, member.learning_set)
+
+
+def _take_out(member: Membership, user: User, learning_set: LearningSet) -> None:
+    """Delete the membership's row, or refuse when it is gone: of two moves (or a move and a
+    removal) at once, the second DELETE waits for the first to commit, then removes nothing.
+    The ORM's delete only warns of that; going on would put the person in both sets."""
+    taken = db.session.execute(
+        # By who and where, not the id alone: SQLite may give a rival's new row the same id.
+        delete(Membership).where(
+            Membership.id == member.id,
+            Membership.set_id == member.set_id,
+            Membership.user_id == member.user_id,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    if taken.rowcount != 1:
+        raise MemberGone(
+            f"{user.name} is no longer in {learning_set.name}: someone moved or removed them a"
+            " moment ago. Nothing was changed."
+        )
+    # Its row is gone: the session must not write or reload it (what was read stays readable).
+    db.session.expunge(member)
 
 
 def move_member(actor: User | None, member: Membership, to_set: LearningSet) -> Membership:
@@ -88,8 +113,7 @@ def move_member(actor: User | None, member: Membership, to_set: LearningSet) -> 
     if existing is not None:
         raise _already_in(user, to_set, existing.role)
     role, old_id = member.role, member.id
-    db.session.delete(member)
-    db.session.flush()
+    _take_out(member, user, from_set)
     moved = _insert(user, to_set, role)
     detail = {
         "user_id": user.id,

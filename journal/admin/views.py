@@ -263,6 +263,10 @@ def move_member(set_id: int, user_id: int):
     elif _valid(form):
         try:
             members.move_member(current_user, member, target)
+        except members.MemberGone as gone:
+            # Nothing left to move: the set's page shows where things stand now.
+            flash(str(gone))
+            return redirect(url_for("admin.set_view", set_id=set_id))
         except members.MembershipError as refused:
             problem = str(refused)
         else:
@@ -312,7 +316,11 @@ def remove_member(set_id: int, user_id: int):
     form = ConfirmForm()
     if _valid(form):
         name, set_name = member.user.name, member.learning_set.name
-        members.remove_member(current_user, member)
+        try:
+            members.remove_member(current_user, member)
+        except members.MemberGone as gone:
+            flash(str(gone))
+            return redirect(url_for("admin.set_view", set_id=set_id))
         db.session.commit()
         flash(f"{name} is no longer in {set_name}. What they wrote stays theirs.")
         return redirect(url_for("admin.set_view", set_id=set_id))
@@ -440,12 +448,15 @@ def change_assessor(enrolment_id: int):
 # Invitations ---------------------------------------------------------------------------------
 
 
-def _set_choices(form: InvitationForm) -> None:
-    """The choice of "No set", and the set the invitation is for (from the Sets page, `?set_id=`).
+# Sets offered at once by the invitation form's name search: a page of them, never every set
+# (README, the benchmark: 8,500 options at 1M took the page to one request a second).
+SET_CHOICES = 20
 
-    Not every set: that choice would grow with the installation (thousands of sets on every
-    visit); an admin finds the set by name on the Sets page and follows its "Invite" link.
-    """
+
+def _set_choices(form: InvitationForm) -> dict:
+    """The choice of "No set", the set chosen (from the Sets page's `?set_id=`, or sent), and
+    the first SET_CHOICES sets whose name holds the search (`?set_q=`); what the page says of
+    the search."""
     if not form.is_submitted():
         form.set_id.data = number_arg("set_id")
     chosen = form.set_id.data if isinstance(form.set_id.data, int) else None
@@ -453,6 +464,25 @@ def _set_choices(form: InvitationForm) -> None:
     form.set_id.choices = [SelectChoice("", "No set (assessors and admins)")]
     if learning_set is not None:
         form.set_id.choices.append(SelectChoice(str(learning_set.id), learning_set.name))
+    set_q = search_arg("set_q")
+    found: list[LearningSet] = []
+    if set_q:
+        query = (
+            select(LearningSet)
+            .where(contains(LearningSet.name, set_q), LearningSet.id != (chosen or 0))
+            .order_by(LearningSet.name, LearningSet.id)
+            .limit(SET_CHOICES + 1)
+        )
+        found = list(db.session.scalars(query))
+        choices = [SelectChoice(str(s.id), s.name) for s in found[:SET_CHOICES]]
+        form.set_id.choices.extend(choices)
+    return {
+        "set_q": set_q,
+        "set_chosen": learning_set.id if learning_set else None,
+        "sets_found": len(found[:SET_CHOICES]),
+        "sets_more": len(found) > SET_CHOICES,
+        "set_choices": SET_CHOICES,
+    }
 
 
 def _create_invitation(form: InvitationForm) -> str | None:
@@ -484,7 +514,7 @@ def _email_invitation(invitation: Invitation, token: str) -> str:
 @bp.route("/invitations", methods=["GET", "POST"])
 def invitations():
     form = InvitationForm()
-    _set_choices(form)
+    search = _set_choices(form)
     link = None
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
@@ -494,17 +524,24 @@ def invitations():
                 f"Invitation created for {accounts.normalise_email(form.email.data)}. It is"
                 " e-mailed to them; the link is below too, shown only once."
             )
-            form = InvitationForm(formdata=None)
-            _set_choices(form)
+            # Ready for the next person: the same role and set, a new address.
+            form = InvitationForm(formdata=None, role=form.role.data, set_id=form.set_id.data)
+            search = _set_choices(form)
             status = 200
     elif form.set_id.errors:
         # Only a tampered form sends a set that is not a number: the same answer as a wrong one.
         form.set_id.errors = [UNKNOWN_SET]
-    return _invitations_page(form, link), status
+    return _invitations_page(form, link, search=search), status
 
 
-def _invitations_page(form: InvitationForm, link: str | None = None, problem: str | None = None):
-    """The form, then the invitations, latest first, a page at a time, searchable by address."""
+def _invitations_page(
+    form: InvitationForm,
+    link: str | None = None,
+    problem: str | None = None,
+    search: dict | None = None,
+):
+    """The form (its set found by name), then the invitations, latest first, a page at a
+    time, searchable by address."""
     query = select(Invitation).options(selectinload(Invitation.learning_set))
     q = search_arg()
     if q:
@@ -519,6 +556,7 @@ def _invitations_page(form: InvitationForm, link: str | None = None, problem: st
         page=page,
         q=q,
         status={i.id: accounts.invitation_status(i, now) for i in page.items},
+        **(search or {"set_q": "", "set_chosen": None}),
     )
 
 
@@ -545,6 +583,7 @@ def frameworks():
         problems=problems,
         page=page,
         sizes=_framework_sizes(page.items),
+        limit_kb=current_app.config["FRAMEWORK_FILE_LIMIT"] // 1024,
     ), status
 
 
@@ -592,9 +631,9 @@ def resend_invitation(invitation_id: int):
         " works. The link is below too, shown only once."
     )
     form = InvitationForm(formdata=None)
-    _set_choices(form)
+    search = _set_choices(form)
     link = _email_invitation(invitation, token)
-    return _invitations_page(form, link)
+    return _invitations_page(form, link, search=search)
 
 
 # E-mail ----------------------------------------------------------------------------------------
@@ -634,12 +673,12 @@ def refused_without_token(error: CSRFError):
         return error_response(404)
     if request.endpoint == "admin.invitations":
         form = InvitationForm()
-        _set_choices(form)
+        search = _set_choices(form)
         problem = (
             "The form expired or was sent from elsewhere; nothing was created."
             " Check it and send it again."
         )
-        return _invitations_page(form, problem=problem), 400
+        return _invitations_page(form, problem=problem, search=search), 400
     if request.endpoint not in KEEPS_INPUT:
         return csrf_error(error)
     # The page's own view, told not to act (`_valid`), shows the form again as it was sent.

@@ -112,7 +112,7 @@ class ActionForm(Form):
     action_status = SelectField(
         "Status",
         choices=STATUS_CHOICES,
-        description="Carried forward: followed up at your set's next meeting.",
+        description="Choose “Carried forward” to report on it again at your set’s next meeting.",
     )
     action_outcome = TextAreaField("What came of it", validators=[Length(max=TEXT_LIMIT)])
     # As on the writing form: a change synced from another device meanwhile is a conflict.

@@ -1,8 +1,14 @@
 """The facilitator's brief as a PDF: the same content as its page, in the same order, for
-printing or reading offline. It holds reflection text, so the view sends it `no-store`."""
+printing or reading offline. It holds reflection text, so the view sends it `no-store`.
+
+Its pages break as the printed page's do (static/style.css, `@media print`): a member's block,
+a reflection and an action are each kept on one page, starting the next page when they will not
+fit on this one, unless they are taller than a page; a heading stays with what follows it.
+"""
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 from ..models import Reflection, User
 from ..pdf import Document
@@ -71,35 +77,100 @@ def _round(document: Document, brief: Brief) -> None:
         + f" (of {counts.total})."
     )
     for number, member in enumerate(brief.members, start=1):
-        document.paragraph(f"{number}. {member.person.name}", "B")
-        if not member.committed:
-            document.paragraph("No action from the last meeting shared with you.")
-        for reflection in member.committed:
-            _action(document, brief, reflection)
+        _whole(
+            document, lambda number=number, member=member: _report(document, brief, number, member)
+        )
+
+
+def _report(document: Document, brief: Brief, number: int, member: MemberBrief) -> None:
+    """One member's turn in the round: their name and the actions they committed to."""
+    document.paragraph(f"{number}. {member.person.name}", "B")
+    if not member.committed:
+        document.paragraph("No action from the last meeting shared with you.")
+    for reflection in member.committed:
+        _whole(document, lambda reflection=reflection: _action(document, brief, reflection))
 
 
 def _member(document: Document, brief: Brief, member: MemberBrief, viewer: User) -> None:
-    # A member's name never ends a page: their block starts on the next one instead.
-    if document.will_page_break(40):
-        document.add_page()
-    else:
-        document.ln(3)
+    document.ln(3)
+    # A member's name never ends a page, even when their block is taller than one.
+    _whole(document, lambda: _member_block(document, brief, member, viewer), at_least=40)
+
+
+def _member_block(document: Document, brief: Brief, member: MemberBrief, viewer: User) -> None:
     document.heading(member.person.name, size=14)
-    document.heading("Shared since the last meeting", size=12)
-    if not member.shared:
-        document.paragraph("Nothing shared with you since the last meeting.")
-    for reflection in member.shared:
-        _reflection(document, reflection, viewer)
-    document.heading("Open and carried actions", size=12)
-    if not member.open_actions:
-        document.paragraph("None open.")
-    for reflection in member.open_actions:
+
+    def action(reflection: Reflection) -> None:
         _action(document, brief, reflection)
-    document.heading("Closed since the last meeting", size=12)
-    if not member.closed:
-        document.paragraph("None closed.")
-    for reflection in member.closed:
-        _action(document, brief, reflection)
+
+    _part(
+        document,
+        "Shared since the last meeting",
+        member.shared,
+        lambda reflection: _reflection(document, reflection, viewer),
+        "Nothing shared with you since the last meeting.",
+    )
+    _part(document, "Open and carried actions", member.open_actions, action, "None open.")
+    _part(document, "Closed since the last meeting", member.closed, action, "None closed.")
+
+
+def _part(
+    document: Document,
+    title: str,
+    items: Iterable[Reflection],
+    draw: Callable[[Reflection], None],
+    empty: str,
+) -> None:
+    """A heading and its items, each item whole; the heading stays with the first one."""
+    items = list(items)
+
+    def heading_and_first() -> None:
+        document.heading(title, size=12)
+        if items:
+            draw(items[0])
+        else:
+            document.paragraph(empty)
+
+    _whole(document, heading_and_first)
+    for item in items[1:]:
+        _whole(document, lambda item=item: draw(item))
+
+
+def _whole(document: Document, draw: Callable[[], None], at_least: float = 15) -> None:
+    """Draw a block on one page (print's `break-inside: avoid`): on the next page when it will
+    not fit in what is left of this one. A block taller than a page runs on from here, on a new
+    page only when less than `at_least` mm is left, its own blocks each kept whole. Inside a
+    block that fits (or is being measured), blocks are drawn as they come."""
+    if getattr(document, "inside_whole", False):
+        draw()
+        return
+    height = _height(document, draw)
+    at_top = document.get_y() <= document.t_margin + 0.5
+    if not at_top and document.will_page_break(at_least if height is None else height):
+        document.add_page()
+    if height is None:
+        draw()
+    else:
+        _inside_whole(document, draw)
+
+
+def _inside_whole(document: Document, draw: Callable[[], None]) -> None:
+    document.inside_whole = True
+    try:
+        draw()
+    finally:
+        document.inside_whole = False
+
+
+def _height(document: Document, draw: Callable[[], None]) -> float | None:
+    """How tall `draw` is from the top of a page, found by drawing it with writing turned off
+    (fpdf2's own `multi_cell(dry_run=True)` measures so: the page, position and state are put
+    back afterwards); None when it does not fit on one page."""
+    with document._disable_writing():
+        document.set_y(document.t_margin)
+        page = document.page
+        _inside_whole(document, draw)
+        return None if document.page != page else document.get_y() - document.t_margin
 
 
 def _reflection(document: Document, reflection: Reflection, viewer: User) -> None:

@@ -9,6 +9,10 @@ makes two kinds of wall-clock time odd, once a year each:
 - a time that happens twice, when the clocks go back (the last Sunday of October, 01:00 to
   01:59): taken as the first of the two, still in summer time (Python's `fold=0`), and the
   person scheduling is told so.
+
+Actions carried forward to a meeting follow it: cancelling it carries them on to the set's next
+meeting, or, with none scheduled, leaves them linked to no meeting until one is scheduled (see
+README, "The report-back round"), so that they are asked about once that meeting starts.
 """
 
 from dataclasses import dataclass
@@ -16,10 +20,12 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import ColumnElement, or_, select, update
 
 from .. import audit
 from ..extensions import db
-from ..models import Meeting, User, utcnow
+from ..models import ActionStatus, Meeting, Reflection, User, utcnow
+from .meetings import next_meeting_id
 
 # A meeting's date must fall within these years: anything else is a typing slip, and years far
 # enough out overflow when converted to UTC.
@@ -86,7 +92,10 @@ def schedule(actor: User, set_id: int, data: MeetingInput) -> Meeting:
     meeting = Meeting(set_id=set_id, **{name: getattr(data, name) for name in FIELDS})
     db.session.add(meeting)
     db.session.flush()
-    audit.record(actor, "meeting.scheduled", "meeting", meeting.id, set_id=set_id)
+    detail = {"set_id": set_id}
+    if meeting.starts_at > utcnow():
+        detail |= _carry_on(set_id, _waiting_for_a_meeting(set_id))
+    audit.record(actor, "meeting.scheduled", "meeting", meeting.id, **detail)
     db.session.commit()
     return meeting
 
@@ -106,5 +115,45 @@ def change(actor: User, meeting: Meeting, data: MeetingInput) -> list[str]:
 
 def cancel(actor: User, meeting: Meeting) -> None:
     meeting.cancelled_at = utcnow()
-    audit.record(actor, "meeting.cancelled", "meeting", meeting.id, set_id=meeting.set_id)
+    db.session.flush()
+    detail = {"set_id": meeting.set_id}
+    detail |= _carry_on(meeting.set_id, Reflection.carried_to_meeting_id == meeting.id)
+    audit.record(actor, "meeting.cancelled", "meeting", meeting.id, **detail)
     db.session.commit()
+
+
+def _waiting_for_a_meeting(set_id: int) -> ColumnElement[bool]:
+    """Carried actions linked to no meeting (none was scheduled when they were carried), or to
+    one cancelled before cancelling carried them on."""
+    cancelled = select(Meeting.id).where(
+        Meeting.set_id == set_id, Meeting.cancelled_at.is_not(None)
+    )
+    return or_(
+        Reflection.carried_to_meeting_id.is_(None),
+        Reflection.carried_to_meeting_id.in_(cancelled.scalar_subquery()),
+    )
+
+
+def _carry_on(set_id: int, which: ColumnElement[bool]) -> dict[str, int | None]:
+    """Link the set's carried actions that `which` picks to its next meeting yet to start
+    (unlinked when there is none); for the audit event, how many and where to (nothing when
+    none moved: ids only, never text).
+
+    The author changed nothing, so neither the version nor `updated_at` moves: a save from
+    their device meanwhile is no conflict, and `saving` keeps this link (it is the server's).
+    """
+    to = next_meeting_id(set_id)
+    carried = db.session.execute(
+        update(Reflection)
+        .where(
+            Reflection.set_id == set_id,
+            Reflection.action_status == ActionStatus.CARRIED.value,
+            which,
+            Reflection.carried_to_meeting_id.is_distinct_from(to),
+        )
+        .values(carried_to_meeting_id=to)
+        .execution_options(synchronize_session=False)
+    )
+    if not carried.rowcount:
+        return {}
+    return {"actions_carried_on": carried.rowcount, "carried_to_meeting_id": to}

@@ -1,8 +1,10 @@
 """The administration's framework page: a list and an upload form, for admins only; a bad file is
 refused whole with every problem listed, what was chosen is said, and nothing changes."""
 
+import html
 import io
 import json
+import re
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -198,3 +200,19 @@ def test_the_sample_can_be_uploaded_again_unchanged(admin, app):
     again = upload(admin, json.dumps(document).encode())
 
     assert "updated: nothing changed." in admin.get(again.location).text
+
+
+@pytest.mark.parametrize("kind", ["json", "csv"])
+def test_the_page_shows_each_file_format_with_an_example_that_imports(admin, kind):
+    page = admin.get("/admin/frameworks").text
+    assert "README" not in page  # the format is on the page, not somewhere an admin must find
+    example = re.search(
+        rf'<pre class="example" id="example-{kind}"[^>]*><code>(.*?)</code></pre>', page, re.S
+    )
+    assert example, f"no {kind} example"
+    content = html.unescape(example[1]).encode()
+
+    answer = upload(admin, content, f"example.{kind}")
+
+    assert answer.status_code == 302, answer.text
+    assert "created: 1 unit added, 2 criteria added." in admin.get(answer.location).text

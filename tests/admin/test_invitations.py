@@ -170,3 +170,98 @@ def test_an_invited_candidate_signs_up_through_the_link_and_appears_in_the_set(
     history = plain(demo_admin.get(f"/admin/sets/{demo.glasgow}/history").text)
     assert "Nell Newbie joined as candidate, by invitation" in history
     assert "by Nell Newbie" in history
+
+
+# Inviting one person after another -----------------------------------------------------------
+
+
+def invitation_form(page: str):
+    """The form that creates an invitation (the page's post form without an action)."""
+    (form,) = [
+        f
+        for f in parse(page).select("form")
+        if f.attrs.get("method") == "post" and "action" not in f.attrs
+    ]
+    return form
+
+
+def test_after_an_invitation_the_form_keeps_the_set_and_role_for_the_next_one(
+    app, admin, glasgow, make
+):
+    url = f"/admin/invitations?set_id={glasgow.id}"
+    first = admin.post(
+        url,
+        data={
+            "email": "one@example.org",
+            "role": "candidate",
+            "set_id": str(glasgow.id),
+            "csrf_token": form_token(admin),
+        },
+    )
+    assert first.status_code == 200
+    assert TOKEN.search(first.text)
+    values = form_values(invitation_form(first.text))
+    assert not values.get("email")
+    assert (values["role"], values["set_id"]) == ("candidate", str(glasgow.id))
+
+    second = admin.post(url, data={**values, "email": "two@example.org"})
+
+    assert second.status_code == 200, plain(second.text)
+    assert "Invitation created for two@example.org." in plain(second.text)
+    with app.app_context():
+        made = {i.email: i.set_id for i in db.session.scalars(select(Invitation))}
+    assert made == {"one@example.org": glasgow.id, "two@example.org": glasgow.id}
+
+
+def set_choices(page: str) -> list[str]:
+    select_ = invitation_form(page).one("select", name="set_id")
+    return [option.text for option in select_.select("option")]
+
+
+def test_any_set_is_found_by_name_to_invite_into(app, admin, make, count_queries):
+    for n in range(25):
+        make.set(f"Leeds {n:02}")
+    make.set("Glasgow 3")
+    page = admin.get("/admin/invitations").text
+    search = parse(page).one("form", role="search", cls="set-search")
+    assert search.attrs["method"] == "get"
+    assert search.one("input", name="set_q").attrs["type"] == "search"
+
+    found = admin.get("/admin/invitations?set_q=GLAS").text
+    assert set_choices(found) == ["No set (assessors and admins)", "Glasgow 3"]
+    many = admin.get("/admin/invitations?set_q=leeds").text
+    # A page of them, never every set: the rest are found by typing more of the name.
+    assert set_choices(many)[1:] == [f"Leeds {n:02}" for n in range(20)]
+    assert "The first 20 sets whose name holds “leeds”" in plain(many)
+    assert "No set's name holds “york”." in plain(admin.get("/admin/invitations?set_q=york").text)
+    with count_queries() as few:
+        admin.get("/admin/invitations?set_q=leeds")
+    for n in range(25, 60):
+        make.set(f"Leeds {n:02}")
+    with count_queries() as more:
+        admin.get("/admin/invitations?set_q=leeds")
+    assert len(more) == len(few)
+
+
+def test_a_set_found_by_name_is_kept_while_inviting_and_searching_again(app, admin, make):
+    leeds = make.set("Leeds 1")
+    make.set("Glasgow 3")
+    page = admin.get(f"/admin/invitations?set_q=glas&set_id={leeds.id}").text
+    assert set_choices(page) == ["No set (assessors and admins)", "Leeds 1", "Glasgow 3"]
+    search = parse(page).one("form", role="search", cls="set-search")
+    assert search.one("input", name="set_id").attrs["value"] == str(leeds.id)
+
+
+def test_the_link_comes_with_copy_and_share_buttons_that_need_javascript(admin, glasgow):
+    answer = admin.post(
+        "/admin/invitations",
+        data={"email": "one@example.org", "role": "assessor", "csrf_token": form_token(admin)},
+    )
+    shown = parse(answer.text)
+    field = shown.one("input", cls="link-copy")
+    copy = shown.one("button", data_copy=field.attrs["id"])
+    share = shown.one("button", data_share=field.attrs["id"])
+    # Hidden until static/copy.js shows them: without JavaScript they could do nothing.
+    assert "hidden" in copy.attrs and "hidden" in share.attrs
+    assert (copy.attrs["type"], share.attrs["type"]) == ("button", "button")
+    assert re.search(r'<script src="/static/copy\.[0-9a-f]+\.js" defer></script>', answer.text)

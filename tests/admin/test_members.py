@@ -8,9 +8,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from journal import cli
+from journal.admin import members
+from journal.admin import views as admin_views
 from journal.demo import PASSWORD as DEMO_PASSWORD
 from journal.extensions import db
-from journal.models import Membership, Reflection
+from journal.models import LearningSet, Membership, Reflection
 from tests.factories import stored, table_rows
 from tests.helpers import csrf_token_of, form_token
 
@@ -244,6 +247,87 @@ def test_a_move_without_the_csrf_token_changes_nothing_and_can_be_confirmed_agai
         data={"to_set_id": str(leeds.id), "csrf_token": csrf_token_of(answer.text)},
     )
     assert again.status_code == 302
+
+
+# Two moves of one member at once -------------------------------------------------------------
+
+
+def rival_moves_first(app, monkeypatch, module, loader: str, to_set_id: int) -> None:
+    """Wrap `module.loader` (what loads the member about to be moved) so that, once this move
+    has loaded them, another admin's move of the same member to `to_set_id` commits: the race
+    of two moves, in the one order where both have read the member before either writes."""
+    load = getattr(module, loader)
+
+    def loaded_then_moved_elsewhere(*args):
+        member = load(*args)
+        with app.app_context():  # another session, as another request would have
+            theirs = members.membership(member.set_id, member.user_id)
+            members.move_member(None, theirs, db.session.get(LearningSet, to_set_id))
+            db.session.commit()
+        return member
+
+    monkeypatch.setattr(module, loader, loaded_then_moved_elsewhere)
+
+
+def sets_of(app, user_id: int) -> set[int]:
+    with app.app_context():
+        query = select(Membership.set_id).where(Membership.user_id == user_id)
+        return set(db.session.scalars(query))
+
+
+GONE = (
+    "Cara is no longer in Glasgow 3: someone moved or removed them a moment ago."
+    " Nothing was changed."
+)
+
+
+def test_of_two_moves_at_once_one_wins_and_the_other_is_told(
+    app, admin, make, glasgow, people, monkeypatch
+):
+    cara, leeds, dundee = people["cara"], people["leeds"], make.set("Dundee 2")
+    rival_moves_first(app, monkeypatch, admin_views, "_member", dundee.id)
+
+    answer = admin.post(
+        move_path(glasgow, cara), data={"to_set_id": str(leeds.id), "csrf_token": form_token(admin)}
+    )
+
+    assert answer.status_code == 302
+    assert answer.location == f"/admin/sets/{glasgow.id}"
+    assert GONE in plain(admin.get(answer.location).text)
+    # In one set, the winner's. (On SQLite the winner's new row may reuse the old row's id:
+    # the loser must not take that one out instead.)
+    assert sets_of(app, cara.id) == {dundee.id}
+    moved = events(app, "membership.moved")
+    assert {e.detail["to_set_id"] for e in moved} == {dundee.id}
+
+
+def test_of_two_move_member_commands_at_once_one_wins_and_the_other_is_told(
+    app, runner, make, glasgow, people, monkeypatch
+):
+    cara, dundee = people["cara"], make.set("Dundee 2")
+    rival_moves_first(app, monkeypatch, cli, "_membership_of", dundee.id)
+
+    result = runner.invoke(
+        args=["move-member", "cara@example.org", "--from", "Glasgow 3", "--to", "Leeds 1"]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert GONE in result.output
+    assert sets_of(app, cara.id) == {dundee.id}
+
+
+def test_a_removal_after_a_move_at_once_removes_nothing_and_says_so(
+    app, admin, make, glasgow, people, monkeypatch
+):
+    cara, dundee = people["cara"], make.set("Dundee 2")
+    rival_moves_first(app, monkeypatch, admin_views, "_member", dundee.id)
+
+    answer = admin.post(remove_path(glasgow, cara), data={"csrf_token": form_token(admin)})
+
+    assert answer.status_code == 302
+    assert GONE in plain(admin.get(answer.location).text)
+    assert sets_of(app, cara.id) == {dundee.id}
+    assert events(app, "membership.removed") == []
 
 
 # Removing ------------------------------------------------------------------------------------

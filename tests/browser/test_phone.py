@@ -597,7 +597,7 @@ def test_an_admin_invites_a_candidate_who_signs_up_and_appears_in_the_set(
         page.get_by_role("link", name="Invite someone into Glasgow 3").click()
         page.get_by_label("Email").fill(email)
         page.get_by_label("Role").select_option("candidate")
-        expect(page.get_by_label("Set")).to_have_value(re.compile(r"^\d+$"))
+        expect(page.get_by_label("Set", exact=True)).to_have_value(re.compile(r"^\d+$"))
         page.get_by_role("button", name="Create invitation").click()
         expect(page.get_by_role("status").first).to_contain_text(f"Invitation created for {email}")
         link = page.get_by_label("Invitation link").input_value()

@@ -73,7 +73,7 @@ def turn_on(visitor: Visitor) -> str:
     its address."""
     answer = visitor.post("/calendar/feed", {})
     assert answer.status_code == 200
-    address = parse(answer.text).one("input", aria_label="Calendar address").attrs["value"]
+    address = parse(answer.text).one("textarea", aria_label="Calendar address").text
     parts = urlsplit(address)
     assert (parts.scheme, parts.netloc) == ("http", HOST)
     return parts.path

@@ -59,7 +59,7 @@ def test_turning_it_on_shows_the_address_once_with_a_link_to_subscribe(cast, vis
     answer = cara.post("/calendar/feed", {})
 
     page = parse(answer.text)
-    address = page.one("input", aria_label="Calendar address").attrs["value"]
+    address = page.one("textarea", aria_label="Calendar address").text
     token = token_of(address.removeprefix("http://localhost"))
     assert feeds.TOKEN_PATTERN.fullmatch(token)
     assert "Shown only now" in page.text
@@ -72,6 +72,24 @@ def test_turning_it_on_shows_the_address_once_with_a_link_to_subscribe(cast, vis
         "Get a new address": "/calendar/feed",
         "Turn off": "/calendar/feed/revoke",
     }
+
+
+def test_the_address_is_shown_whole_with_a_copy_button_and_a_phones_steps_first(cast, visit):
+    page = parse(visit(cast.cara).post("/calendar/feed", {}).text)
+
+    # Whole, wrapped over lines, not cut off in a one-line box.
+    field = page.one("textarea", aria_label="Calendar address")
+    assert "readonly" in field.attrs and int(field.attrs["rows"]) >= 2
+    copy = page.one("button", data_copy=field.attrs["id"])
+    assert copy.text == "Copy" and "hidden" in copy.attrs  # static/copy.js shows it
+    steps = page.one("section", aria_labelledby="how")
+    headings = [h.text for h in steps.select("h3")]
+    assert headings == ["On an Android phone", "On an iPhone or iPad", "On a computer"]
+    android = steps.one("ol", cls="android").text
+    # Google Calendar's app cannot subscribe by address: its website in the phone's browser can.
+    assert "Tap Copy" in android and "phone’s browser" in android and "From URL" in android
+    assert "Sync" in android
+    assert "Subscribe on this device" in steps.one("ol", cls="iphone").text
 
 
 def test_only_a_hash_of_the_secret_is_stored(app, cast, subscribe):
@@ -91,7 +109,7 @@ def test_a_new_address_ends_the_old_one_at_once(app, cast, visit, calendar_app):
 
     answer = cara.post("/calendar/feed", {})
 
-    new = parse(answer.text).one("input", aria_label="Calendar address").attrs["value"]
+    new = parse(answer.text).one("textarea", aria_label="Calendar address").text
     new = new.removeprefix("http://localhost")
     assert "Your previous address no longer works" in answer.text
     assert new != old
@@ -232,7 +250,7 @@ def test_unknown_fields_are_ignored(app, cast, visit, calendar_app):
     cara = visit(cast.cara)
     answer = cara.post("/calendar/feed", {"token": "A" * 43, "user_id": str(cast.cal.id)})
 
-    address = parse(answer.text).one("input", aria_label="Calendar address").attrs["value"]
+    address = parse(answer.text).one("textarea", aria_label="Calendar address").text
     assert "A" * 43 not in address
     with app.app_context():
         assert db.session.scalars(select(CalendarFeed.user_id)).all() == [cast.cara.id]

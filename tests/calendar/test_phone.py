@@ -56,6 +56,31 @@ def test_the_address_page_fits_a_phone_and_reads_well(browser, server: LiveServe
         assert page.request.get(address).headers["content-type"] == "text/calendar; charset=utf-8"
 
 
+def test_copy_puts_the_whole_address_on_the_clipboard(browser, server: LiveServer):
+    with phone(browser, permissions=["clipboard-read", "clipboard-write"]) as context:
+        page = context.new_page()
+        sign_in(page, server, "lee")
+        page.goto(f"{server.url}/account")
+        # On, or on already (the live server's demo data lasts for the whole session).
+        page.get_by_role(
+            "button", name=re.compile("Turn on the calendar feed|Get a new address")
+        ).click()
+        field = page.get_by_label("Calendar address")
+        address = field.input_value()
+        assert FEED.fullmatch(address), address
+        # Shown whole (wrapped), not cut off: the box is as wide as its text needs lines for.
+        box = field.bounding_box()
+        assert box is not None and box["width"] <= PHONE_WIDTH
+        assert field.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+
+        page.get_by_role("button", name="Copy").click()
+
+        expect(page.get_by_role("status").filter(has_text="Copied.")).to_be_visible()
+        assert page.evaluate("() => navigator.clipboard.readText()") == address
+        # Share only where the browser has it: no Share button here for the calendar.
+        assert page.get_by_role("button", name="Share").count() == 0
+
+
 def test_turning_the_feed_on_and_off_logs_no_error(browser, server: LiveServer):
     logged: list[str] = []
     with phone(browser) as context:

@@ -519,6 +519,58 @@ def test_text_no_font_can_draw_does_not_break_the_pdf(cast, make, visit):
     assert "Emoji" in text and "a tab here" in text
 
 
+# Page breaks in the PDF, as print makes them -----------------------------------------------
+
+
+def pdf_pages(answer) -> list[str]:
+    assert answer.status_code == 200
+    return [page.extract_text() for page in PdfReader(io.BytesIO(answer.data)).pages]
+
+
+def pages_holding(pages: list[str], marker: str) -> set[int]:
+    return {number for number, text in enumerate(pages) if marker in text}
+
+
+# Reflections per member of the eight: blocks of many heights, so that page ends fall
+# everywhere; the last member's block is taller than a page.
+STORIES = [2, 1, 2, 2, 1, 2, 1, 14]
+
+
+def test_the_pdf_keeps_each_member_and_each_action_whole_as_print_does(app, cast, make, visit):
+    """A member's block starts on a new page rather than being split, unless it is taller than
+    a page; an action (its text and its state) and a reflection are never split."""
+    learning_set, people = eight_member_set(app, make, cast.fran)
+    filler = "so that the text takes more than one line of the page, as real actions do " * 2
+    for n, (person, stories) in enumerate(zip(people, STORIES, strict=True)):
+        for i in range(stories):
+            make.reflection(
+                person,
+                None,
+                "facilitator",
+                learning_set=learning_set,
+                age=SINCE_THE_LAST_MEETING + timedelta(minutes=i),
+                experience=f"Story{n}x {filler}",
+                insight=f"Insight {filler}",
+                next_action=f"Deed{n}first {filler} Deed{n}last",
+            )
+
+    pages = pdf_pages(visit(cast.fran).get(f"/sets/{learning_set.id}/brief.pdf"))
+
+    assert len(pages) > 3
+    for n, stories in enumerate(STORIES):
+        heading = {p for p, text in enumerate(pages) if f"\nMember {n}\n" in f"\n{text}\n"}
+        assert len(heading) == 1, n
+        block = pages_holding(pages, f"Story{n}x") | pages_holding(pages, f"Deed{n}")
+        if stories < 3:  # fits on a page: whole on the page its name heads
+            assert block == heading, (n, block, heading)
+        for text in pages:  # each action (as a reflection's part and as an open action)
+            assert text.count(f"Deed{n}first") == text.count(f"Deed{n}last"), n
+    # Print's other rule: a member's name never ends a page.
+    for n in range(len(STORIES)):
+        (page,) = {p for p, text in enumerate(pages) if f"\nMember {n}\n" in f"\n{text}\n"}
+        assert not pages[page].rstrip().endswith(f"Member {n}")
+
+
 # Speed ------------------------------------------------------------------------------------
 
 

@@ -100,7 +100,7 @@ def test_a_private_reflection_leaves_no_trace_on_the_set_and_meeting_pages(cast,
             assert str(private.id) not in answer.text
         # Cal stays among those nothing can be read from, as if he had written nothing.
         meeting = visitor.page(f"/meetings/{cast.last.id}")
-        assert "Cal Candidate" in meeting.one("ul", cls="people").text
+        assert "Cal Candidate" in quiet_on(meeting)
 
 
 def test_a_facilitator_only_reflection_reaches_the_facilitator_not_the_candidates(
@@ -219,10 +219,58 @@ def test_the_meeting_page_lists_readable_reflections_by_member_and_who_has_none(
     write(make, cast.cara, cast.earlier, "set")  # another meeting's
     fran = visit(cast.fran).page(f"/meetings/{cast.last.id}")
     assert card_ids(fran) == [cals.id, caras.id]  # by name: Cal, then Cara
-    assert "Every candidate." in fran.text
+    assert quiet_on(fran) == []
     cal = visit(cast.cal).page(f"/meetings/{cast.last.id}")
     assert card_ids(cal) == [cals.id]
-    assert [li.text for li in cal.one("ul", cls="people").select("li")] == ["Cara Candidate"]
+    assert quiet_on(cal) == ["Cara Candidate"]
+
+
+def quiet_on(page) -> list[str]:
+    """The meeting page's candidates with no reflection the viewer can read there; the
+    sentence under the heading says so in words when there are none."""
+    part = page.one("div", cls="quiet")
+    names = [li.text for li in part.select("li")]
+    every = "None: you can read a reflection on this meeting from every candidate." in part.text
+    assert every == (not names), part.text
+    return names
+
+
+# Who wrote what on the last meeting (None: nothing), and what each viewer then has no
+# reflection to read from: their own count, a private one never does for anyone else.
+QUIET_CASES = {
+    "both shared with the set": (
+        {"cara": "set", "cal": "set"},
+        {"cara": [], "cal": [], "fran": []},
+    ),
+    "one for the facilitators": (
+        {"cara": "facilitator", "cal": "set"},
+        {"cara": [], "cal": ["Cara Candidate"], "fran": []},
+    ),
+    "one private": (
+        {"cara": "private", "cal": "set"},
+        {"cara": [], "cal": ["Cara Candidate"], "fran": ["Cara Candidate"]},
+    ),
+    "one silent": (
+        {"cara": "set", "cal": None},
+        {"cara": ["Cal Candidate"], "cal": ["Cal Candidate (you)"], "fran": ["Cal Candidate"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("viewer", ["cara", "cal", "fran"])
+@pytest.mark.parametrize("case", list(QUIET_CASES))
+def test_the_meeting_page_names_only_the_candidates_with_nothing_the_viewer_can_read(
+    cast, make, visit, viewer, case
+):
+    written, expected = QUIET_CASES[case]
+    for author, visibility in written.items():
+        if visibility is not None:
+            write(make, getattr(cast, author), cast.last, visibility)
+    write(make, cast.cal, cast.earlier, "set")  # another meeting's counts for nothing here
+    page = visit(getattr(cast, viewer)).page(f"/meetings/{cast.last.id}")
+    assert card_ids(page)  # readable reflections are listed above
+    assert quiet_on(page) == expected[viewer]
+    assert "Every candidate." not in page.text
 
 
 def test_the_meeting_pages_reflections_come_a_page_at_a_time(cast, make, visit):
@@ -232,7 +280,7 @@ def test_the_meeting_pages_reflections_come_a_page_at_a_time(cast, make, visit):
     second_url = first.one("a", rel="next").attrs["href"]
     second = visitor.page(second_url)
     assert card_ids(first) + card_ids(second) == [r.id for r in written]
-    assert not second.select("ul", cls="people")
+    assert not second.select("div", cls="quiet")
 
 
 def test_the_home_page_links_each_set_and_its_meetings(cast, visit):

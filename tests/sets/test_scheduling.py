@@ -2,12 +2,15 @@
 time, bad input answered with the form and what was typed, nothing stored by a refusal, an
 audit event (ids, no text) for each change, and a cancelled meeting that no longer counts."""
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from journal.extensions import db
+from journal.models import Meeting, Reflection
 from journal.templating import format_datetime
-from tests.factories import table_rows
+from tests.factories import stored, table_rows
 from tests.reflections.test_pages import (
     Element,
     card_ids,
@@ -17,6 +20,7 @@ from tests.reflections.test_pages import (
     parse,
     set_sections,
 )
+from tests.reflections.test_review import starts, to_review
 
 from .common import audit_events, meetings_of, stored_meeting
 
@@ -234,3 +238,113 @@ def parse_page(answer) -> Element:
 
 def without_token(values: dict) -> dict:
     return {name: value for name, value in values.items() if name != "csrf_token"}
+
+
+# Actions carried to a cancelled meeting ------------------------------------------------------
+
+
+def carried_to(make, author, meeting, **fields) -> Reflection:
+    """An action committed at `author`'s set's last meeting, carried forward to `meeting`."""
+    return make.reflection(
+        author,
+        None,
+        "set",
+        learning_set=fields.pop("learning_set"),
+        action_status="carried",
+        carried_to_meeting_id=meeting.id if meeting else None,
+        next_action=f"{author.name}'s action {uuid.uuid4().hex[:6]}",
+        **fields,
+    )
+
+
+def carried_list(page: Element) -> list[str]:
+    """The hrefs of the actions a meeting page lists as carried forward to it."""
+    section = page.one("section", aria_labelledby="carried")
+    return [a.attrs["href"] for a in section.select("a") if "/reflections/" in a.attrs["href"]]
+
+
+def test_cancelling_a_meeting_carries_its_actions_on_to_the_next_one(app, cast, make, visit):
+    later = make.meeting(cast.glasgow, 14)
+    caras = carried_to(make, cast.cara, cast.next, learning_set=cast.glasgow)
+    cals = carried_to(make, cast.cal, cast.next, learning_set=cast.glasgow)
+    already_later = carried_to(make, cast.cal, later, learning_set=cast.glasgow)
+    lees = carried_to(make, cast.lee, None, learning_set=cast.leeds)  # another set's
+
+    assert visit(cast.fran).post(f"/meetings/{cast.next.id}/cancel", {}).status_code == 302
+
+    for reflection in (caras, cals, already_later):
+        saved = stored(app, reflection.id)
+        assert (saved.action_status, saved.carried_to_meeting_id) == ("carried", later.id)
+        assert saved.version == reflection.version  # the author changed nothing
+    assert stored(app, lees.id).carried_to_meeting_id is None
+    assert set(carried_list(visit(cast.fran).page(f"/meetings/{later.id}"))) == {
+        f"/reflections/{r.id}" for r in (caras, cals, already_later)
+    }
+    (event,) = [e for e in audit_events(app) if e.action == "meeting.cancelled"]
+    assert event.detail == {
+        "set_id": cast.glasgow.id,
+        "actions_carried_on": 2,
+        "carried_to_meeting_id": later.id,
+    }
+    # Once that meeting has started, the round asks Cara about hers.
+    starts(app, later, days=-1 / 24)
+    assert to_review(visit(cast.cara).page("/"), cast.glasgow.id) == [caras.id]
+
+
+def test_with_no_next_meeting_they_wait_for_the_next_one_scheduled(app, cast, make, visit):
+    caras = carried_to(make, cast.cara, cast.next, learning_set=cast.glasgow)
+    # Stranded before this was fixed: carried to a meeting cancelled already.
+    gone = make.meeting(cast.glasgow, 3)
+    with app.app_context():
+        db.session.get(Meeting, gone.id).cancelled_at = datetime.now(UTC)
+        db.session.commit()
+    cals = carried_to(make, cast.cal, gone, learning_set=cast.glasgow)
+    fran = visit(cast.fran)
+
+    assert fran.post(f"/meetings/{cast.next.id}/cancel", {}).status_code == 302
+
+    assert stored(app, caras.id).carried_to_meeting_id is None
+    assert stored(app, caras.id).action_status == "carried"
+    (event,) = [e for e in audit_events(app) if e.action == "meeting.cancelled"]
+    assert event.detail == {
+        "set_id": cast.glasgow.id,
+        "actions_carried_on": 1,
+        "carried_to_meeting_id": None,
+    }
+    cara = visit(cast.cara)
+    assert to_review(cara.page("/"), cast.glasgow.id) == []  # not asked at the last meeting
+
+    soon = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+    assert (
+        fran.post(f"/sets/{cast.glasgow.id}/meetings/new", {**FORM, "date": soon}).status_code
+        == 302
+    )
+    meeting = newest(app, cast)
+    for reflection in (caras, cals):
+        assert stored(app, reflection.id).carried_to_meeting_id == meeting.id
+    (event,) = [e for e in audit_events(app) if e.action == "meeting.scheduled"]
+    assert event.detail == {
+        "set_id": cast.glasgow.id,
+        "actions_carried_on": 2,
+        "carried_to_meeting_id": meeting.id,
+    }
+    assert to_review(cara.page("/"), cast.glasgow.id) == []  # not before it starts
+    starts(app, meeting, days=-1 / 24)
+    assert to_review(cara.page("/"), cast.glasgow.id) == [caras.id]
+    assert to_review(visit(cast.cal).page("/"), cast.glasgow.id) == [cals.id]
+
+
+def test_a_meeting_scheduled_in_the_past_takes_no_carried_action(app, cast, make, visit):
+    caras = carried_to(make, cast.cara, None, learning_set=cast.glasgow)
+    with app.app_context():
+        db.session.get(Meeting, cast.next.id).cancelled_at = datetime.now(UTC)
+        db.session.commit()
+    before = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+
+    fran = visit(cast.fran)
+    assert (
+        fran.post(f"/sets/{cast.glasgow.id}/meetings/new", {**FORM, "date": before}).status_code
+        == 302
+    )
+
+    assert stored(app, caras.id).carried_to_meeting_id is None
