@@ -1,4 +1,5 @@
-"""Template filters and globals: Markdown, dates in the reader's zone, plain-words audiences."""
+"""Template filters and globals: Markdown (as HTML or plain text), dates in the reader's zone,
+plain-words audiences."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -7,7 +8,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from .models import Meeting, Membership, Reflection, User, Visibility
-from .text import render_markdown
+from .text import plain_text, render_markdown
 
 
 def local(moment: datetime) -> datetime:
@@ -88,6 +89,7 @@ def markdown(source: str) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(markdown)
+    app.add_template_filter(plain_text)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_global(meeting_label)

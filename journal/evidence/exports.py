@@ -336,11 +336,12 @@ def _evidence_pages(document: PortfolioDocument, evidence: Evidence, count: int)
             line += f", {format_datetime(decided.decided_at)} by {decided.decided_by}"
         document.paragraph(line)
         if decided.feedback:
-            document.paragraph(f"Feedback: {decided.feedback}")
+            document.markdown(f"Feedback: {decided.feedback}")
+    # People's words as their page shows them (journal/text.py), never Markdown's syntax.
     for name, label in PARTS:
         if frozen.get(name):
             document.heading(label, 12)
-            document.paragraph(frozen[name])
+            document.markdown(frozen[name])
     if frozen.get("action_due"):
         document.paragraph(f"Action due {format_date(_date(frozen['action_due']))}")
     if evidence.comments:
