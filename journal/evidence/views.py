@@ -39,6 +39,7 @@ from ..policy import (
     get_reflection,
     role_on,
 )
+from ..templating import format_datetime
 from . import claims, exports, workspace
 from .claims import ClaimClosed
 from .coverage import coverage as coverage_of
@@ -250,8 +251,26 @@ def decide(claim_id: int, criterion_id: int):
     except ClaimClosed as problem:
         return _closed(claim, problem)
     db.session.commit()
-    flash(f"Decision on {claimed.criterion.code} saved.")
-    return redirect(_claim_url(claim, f"criterion-{criterion_id}"))
+    return _lead_on(claim, f"Decision on {claimed.criterion.code} saved.")
+
+
+def _lead_on(claim: EvidenceClaim, saved: str):
+    """After a decision, what waits next for the assessor: this claim's next criterion, then
+    the oldest claim in her queue (her workspace's order), else her workspace itself."""
+    pending = next((c for c in claim.criteria if c.decision == Decision.PENDING), None)
+    if pending is not None:
+        flash(f"{saved} {pending.criterion.code} waits for your decision.")
+        return redirect(_claim_url(claim, f"criterion-{pending.criterion_id}"))
+    # Each address names its fragment: a redirect without one keeps the form's (#decision-N).
+    waiting = workspace.next_waiting(current_user)
+    if waiting is None:
+        flash(f"{saved} No other evidence waits for your decision.")
+        return redirect(url_for("reflections.home", _anchor="to-assess"))
+    flash(
+        f"{saved} Next waiting: {waiting.enrolment.candidate.name}’s evidence, offered"
+        f" {format_datetime(waiting.offered_at)}."
+    )
+    return redirect(_claim_url(waiting, "main"))
 
 
 @bp.route("/evidence/claims/<id:claim_id>/withdraw", methods=["GET", "POST"])
