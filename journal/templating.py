@@ -25,6 +25,16 @@ def format_date(day: date | None) -> str:
     return day.strftime("%a %-d %b %Y") if day else ""
 
 
+def file_size(size: int) -> str:
+    """A file's size as people say it: "39 KB", "1.2 MB" (decimal units, as phones show them)."""
+    if size < 1_000:
+        return f"{size} bytes"
+    if round(size / 1_000) < 1_000:
+        return f"{round(size / 1_000)} KB"
+    megabytes = f"{size / 1_000_000:.1f}".removesuffix(".0")
+    return f"{megabytes} MB"
+
+
 def meeting_label(meeting: Meeting | None) -> str:
     if meeting is None:
         return "Not linked to a meeting"
@@ -92,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(plain_text)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(file_size)
     app.add_template_global(meeting_label)
     app.add_template_global(audience)
     app.add_template_global(call_link)

@@ -95,6 +95,7 @@ def _offer_page(form: OfferForm, reflection, choices, status: int = 200, changed
     chosen = set(form.criteria.data or [])
     return render_template(
         "evidence/offer.html",
+        enrollers=[] if choices.enrolments else workspace.enrollers(),
         form=form,
         reflection=reflection,
         choices=choices,
@@ -116,6 +117,7 @@ def mine():
         portfolio=found,
         page=paginate(workspace.portfolio(found)),
         seen_before=seen_before,
+        enrollers=[] if found.enrolments else workspace.enrollers(),
     )
     # After rendering: committing expires every object the page has read.
     workspace.mark_seen(found)
@@ -167,6 +169,10 @@ def _claim_page(
             forms[sent_for] = sent
     live = claims.live_reflection(claim) if role is ClaimRole.CANDIDATE else None
     copy = claim.frozen_content
+    comment_form = comment_form or CommentForm(formdata=None)
+    # The field and its button say the same thing: whom the comment is for.
+    other = claim.enrolment.candidate if role is ClaimRole.ASSESSOR else claim.enrolment.assessor
+    comment_form.body.label.text = f"Your comment for {other.name}" if other else "Your comment"
     return render_template(
         "evidence/claim.html",
         claim=claim,
@@ -178,7 +184,8 @@ def _claim_page(
         role=role,
         is_open=is_open,
         forms=forms,
-        comment_form=comment_form or CommentForm(formdata=None),
+        comment_form=comment_form,
+        send_to=other.name if other else None,
         comments=paginate(workspace.comments(claim), param="comments_page"),
         history=(
             paginate(workspace.history(claim), param="history_page")
@@ -320,9 +327,9 @@ def comment(claim_id: int):
 @bp.get("/portfolios")
 def portfolios():
     """My own portfolios, then those of the candidates I assess, a page at a time."""
-    return render_template(
-        "evidence/portfolios.html", page=paginate(workspace.portfolios(current_user))
-    )
+    page = paginate(workspace.portfolios(current_user))
+    enrollers = workspace.enrollers() if not page.items and not page.has_prev else []
+    return render_template("evidence/portfolios.html", page=page, enrollers=enrollers)
 
 
 @bp.get("/portfolios/<id:enrolment_id>/coverage")

@@ -171,6 +171,16 @@ def history(claim: EvidenceClaim) -> Select[tuple[AuditEvent]]:
     )
 
 
+ENROLLERS_NAMED = 3
+
+
+def enrollers() -> list[str]:
+    """Who can enrol someone on a qualification (the administrators: SPEC's matrix), by name,
+    for the pages that tell a candidate they are not enrolled yet."""
+    query = select(User.name).where(User.is_admin).order_by(User.name, User.id)
+    return list(db.session.scalars(query.limit(ENROLLERS_NAMED)))
+
+
 @dataclass
 class HomeEvidence:
     """What the home page says about evidence: whether the person assesses anyone or is

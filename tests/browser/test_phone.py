@@ -778,14 +778,14 @@ def test_ada_exports_caras_portfolio_downloads_the_pdf_and_the_zip_and_abe_gets_
             expect(page.get_by_role("heading", level=1)).to_have_text(
                 f"{kind} of Cara Candidate’s portfolio"
             )
-            expect(page.get_by_role("status")).to_contain_text("Ready (", timeout=60_000)
+            expect(page.get_by_role("status")).to_contain_text("Ready, ", timeout=60_000)
             addresses.append(_path(page.url))
             link = page.get_by_role("link", name=re.compile(r"^Download portfolio-"))
             addresses.append(_path(link.get_attribute("href") or ""))
             with page.expect_download() as downloading:
                 link.click()
             download = downloading.value
-            pattern = rf"portfolio-\d+-\d{{8}}-\d{{4}}\.{kind.lower()}"
+            pattern = rf"portfolio-cara-candidate-\d{{4}}-\d{{2}}-\d{{2}}\.{kind.lower()}"
             assert re.fullmatch(pattern, download.suggested_filename)
             saved[kind] = tmp_path / download.suggested_filename
             download.save_as(saved[kind])
