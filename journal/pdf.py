@@ -4,18 +4,15 @@ fpdf2's built-in fonts are Latin-1 only: "Zoë’s – plan" would fail or turn 
 so every document embeds DejaVu Sans (journal/data/fonts), subset to the glyphs it uses.
 
 People's Markdown reaches a PDF as it reaches a page, through journal/text.py (rendered, then
-cleaned by its allow-list), and is then laid out as plain paragraphs: lists as bullets, links
-with their address, tables a row to a line.
+cleaned by its allow-list), and is then laid out as its plain paragraphs (`text.markdown_blocks`):
+lists as bullets, links with their address, tables a row to a line.
 """
 
-import re
-import unicodedata
-from html.parser import HTMLParser
 from importlib.resources import files
 
 from fpdf import FPDF
 
-from .text import render_markdown
+from .text import markdown_blocks
 
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -78,96 +75,8 @@ class Document(FPDF):
 
     def markdown(self, source: str) -> None:
         """People's Markdown, made safe by journal/text.py, as plain paragraphs."""
-        for block in plain_blocks(str(render_markdown(source))):
+        for block in markdown_blocks(source):
             self.paragraph(block)
 
     def to_bytes(self) -> bytes:
         return bytes(self.output())
-
-
-_BLOCKS = frozenset({"p", "pre", "blockquote", "tr", "hr", "h1", "h2", "h3", "h4", "h5", "h6"})
-_SPACES = re.compile(r"\s+")
-
-
-def _printable(text: str) -> str:
-    """Text without control characters (a tab becomes spaces): they have no glyph to draw."""
-    text = text.replace("\t", "    ")
-    return "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")
-
-
-class _PlainText(HTMLParser):
-    """The cleaned HTML of journal/text.py as blocks of plain text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self._line: list[str] = []
-        self._lists: list[list] = []  # ["ul" or "ol", the next number]
-        self._marker = ""  # a list item's bullet or number, until its first text
-        self._link: tuple[str, int] | None = None  # its href, where its text begins
-        self._pre = 0
-
-    def _flush(self) -> None:
-        text = "".join(self._line)
-        self._line = []
-        lines = text.split("\n")
-        text = "\n".join(line.rstrip() if self._pre else line.strip() for line in lines)
-        text = text.strip("\n")
-        if not text.strip():
-            return
-        indent = "  " * max(len(self._lists) - 1, 0)
-        if self._marker:
-            text, self._marker = f"{indent}{self._marker} {text}", ""
-        elif self._lists:
-            text = f"{indent}  {text}"  # a list item's second paragraph
-        self.blocks.append(text)
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _BLOCKS or tag in ("li", "ul", "ol"):
-            self._flush()
-        attributes = dict(attrs)
-        if tag == "pre":
-            self._pre += 1
-        elif tag in ("ul", "ol"):
-            start = attributes.get("start") or "1"
-            self._lists.append([tag, int(start) if start.isdigit() else 1])
-        elif tag == "li" and self._lists:
-            kind = self._lists[-1]
-            self._marker = "•" if kind[0] == "ul" else f"{kind[1]}."
-            kind[1] += 1
-        elif tag == "br":
-            self._line.append("\n")
-        elif tag in ("td", "th") and "".join(self._line).strip():
-            self._line = ["".join(self._line).rstrip(), " | "]
-        elif tag == "a":
-            self._link = (attributes.get("href") or "", len(self._line))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._link is not None:
-            href, begins = self._link
-            text = "".join(self._line[begins:]).strip()
-            if href and href not in (text, f"mailto:{text}"):
-                self._line.append(f" ({href})")
-            self._link = None
-        elif tag in _BLOCKS or tag in ("li", "ul", "ol"):
-            self._flush()
-            if tag == "pre":
-                self._pre -= 1
-            elif tag in ("ul", "ol") and self._lists:
-                self._lists.pop()
-
-    def handle_data(self, data: str) -> None:
-        data = _printable(data)
-        self._line.append(data if self._pre else _SPACES.sub(" ", data))
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-def plain_blocks(html: str) -> list[str]:
-    """The paragraphs, list items, headings and table rows of cleaned HTML, as plain text."""
-    parser = _PlainText()
-    parser.feed(html)
-    parser.close()
-    return parser.blocks

@@ -1,4 +1,5 @@
-"""Template filters and globals: Markdown, dates in the reader's zone, plain-words audiences."""
+"""Template filters and globals: Markdown (as HTML or plain text), dates in the reader's zone,
+plain-words audiences."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -8,7 +9,7 @@ from markupsafe import Markup
 
 from .models import Meeting, Membership, Reflection, User, Visibility
 from .navigation import main_navigation
-from .text import first_words, render_markdown
+from .text import first_words, plain_text, render_markdown
 
 
 def local(moment: datetime) -> datetime:
@@ -23,6 +24,16 @@ def format_datetime(moment: datetime | None) -> str:
 
 def format_date(day: date | None) -> str:
     return day.strftime("%a %-d %b %Y") if day else ""
+
+
+def file_size(size: int) -> str:
+    """A file's size as people say it: "39 KB", "1.2 MB" (decimal units, as phones show them)."""
+    if size < 1_000:
+        return f"{size} bytes"
+    if round(size / 1_000) < 1_000:
+        return f"{round(size / 1_000)} KB"
+    megabytes = f"{size / 1_000_000:.1f}".removesuffix(".0")
+    return f"{megabytes} MB"
 
 
 def meeting_label(meeting: Meeting | None) -> str:
@@ -99,8 +110,10 @@ def markdown(source: str) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(markdown)
+    app.add_template_filter(plain_text)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(file_size)
     app.add_template_global(meeting_label)
     app.add_template_global(card_title)
     app.add_template_global(audience)

@@ -4,8 +4,8 @@ import io
 
 from pypdf import PdfReader
 
-from journal.pdf import Document, plain_blocks
-from journal.text import render_markdown
+from journal.pdf import Document
+from journal.text import plain_blocks, render_markdown
 
 
 def test_accents_curly_quotes_and_dashes_survive():

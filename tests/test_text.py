@@ -450,3 +450,31 @@ def test_hostile_reflection_page_still_shows_the_words(reflection_pages):
     # Escaped, not silently dropped: the author can still see what they wrote.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile.text
     assert "What came of it" in hostile.text
+
+
+# Plain text: what a card's excerpt shows and a PDF lays out ---------------------------------
+
+
+def test_plain_text_shows_the_words_never_the_syntax():
+    source = (
+        "About a **team that avoids giving me feedback**, _twice_ and `once`:\n\n"
+        "- ask [why](https://example.org/why)\n- ~~then~~ listen\n\n## Next\n\n> quoted"
+    )
+    assert text.plain_text(source) == (
+        "About a team that avoids giving me feedback, twice and once:\n\n"
+        "• ask why (https://example.org/why)\n\n• then listen\n\nNext\n\nquoted"
+    )
+
+
+def test_plain_text_is_text_not_markup_so_pages_escape_it():
+    found = text.plain_text("**<script>alert(1)</script>** & <b>bold</b>")
+
+    assert not isinstance(found, Markup)
+    assert found == "<script>alert(1)</script> & <b>bold</b>"
+    assert text.plain_text("") == ""
+
+
+def test_the_plain_text_filter_is_the_same_function(app):
+    with app.app_context():
+        rendered = app.jinja_env.from_string("{{ s|plain_text }}").render(s="**<b>x</b>**")
+    assert rendered == "&lt;b&gt;x&lt;/b&gt;"

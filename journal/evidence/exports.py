@@ -13,6 +13,8 @@ conversation its claim's page shows them both).
 import hashlib
 import io
 import json
+import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -40,7 +42,7 @@ from ..models import (
 )
 from ..pdf import FONT, Document
 from ..policy import can_read_portfolio, exported_claims
-from ..templating import format_date, format_datetime
+from ..templating import format_date, format_datetime, local
 from .claims import DECLARATION
 from .coverage import State, coverage
 
@@ -336,11 +338,12 @@ def _evidence_pages(document: PortfolioDocument, evidence: Evidence, count: int)
             line += f", {format_datetime(decided.decided_at)} by {decided.decided_by}"
         document.paragraph(line)
         if decided.feedback:
-            document.paragraph(f"Feedback: {decided.feedback}")
+            document.markdown(f"Feedback: {decided.feedback}")
+    # People's words as their page shows them (journal/text.py), never Markdown's syntax.
     for name, label in PARTS:
         if frozen.get(name):
             document.heading(label, 12)
-            document.paragraph(frozen[name])
+            document.markdown(frozen[name])
     if frozen.get("action_due"):
         document.paragraph(f"Action due {format_date(_date(frozen['action_due']))}")
     if evidence.comments:
@@ -555,7 +558,7 @@ def run_export(export_id: int) -> None:
         kind = ExportFormat(export.format)
         report = _progress_reporter(export_id)
         content = (build_pdf if kind is ExportFormat.PDF else build_zip)(portfolio, report)
-        name = f"portfolio-{export.enrolment.candidate_id}-{portfolio.made_at:%Y%m%d-%H%M}"
+        name = file_name(export.enrolment.candidate.name, portfolio.made_at)
         _finish(
             export_id,
             status=ExportStatus.DONE.value,
@@ -570,6 +573,23 @@ def run_export(export_id: int) -> None:
         db.session.rollback()
         current_app.logger.exception("Export %s failed", export_id)
         _finish(export_id, status=ExportStatus.FAILED.value, error=FAILED, finished_at=utcnow())
+
+
+# Letters NFKD does not take apart into an ASCII letter and its accent.
+_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+    | {"\u0131": "i"}  # dotless i
+)
+
+
+def file_name(candidate: str, made_at: datetime) -> str:
+    """The export's file name without its extension: "portfolio-zoe-ni-bhriain-2026-12-06", the
+    candidate's name in lower-case ASCII letters and digits (accents dropped), safe as it is in
+    a Content-Disposition header; the day in the app's time zone."""
+    letters = unicodedata.normalize("NFKD", candidate.lower().translate(_LETTERS))
+    ascii_name = "-".join(re.findall(r"[a-z0-9]+", letters.encode("ascii", "ignore").decode()))
+    day = f"{local(made_at):%Y-%m-%d}"
+    return "-".join(part for part in ("portfolio", ascii_name[:60].strip("-"), day) if part)
 
 
 def _finish(export_id: int, **values: Any) -> None:

@@ -62,8 +62,8 @@ class DecisionForm(Form):
 
 class CommentForm(Form):
     body = TextAreaField(
-        "Comment",
-        description="Markdown: **bold**, _italic_, lists, links.",
+        "Your comment",  # the claim's page names whom it is for
+        description="You both read it on this page. Markdown: **bold**, _italic_, lists, links.",
         validators=[Length(max=COMMENT_LIMIT)],
     )
 

@@ -39,6 +39,7 @@ from ..policy import (
     get_reflection,
     role_on,
 )
+from ..templating import format_datetime
 from . import claims, exports, workspace
 from .claims import ClaimClosed
 from .coverage import coverage as coverage_of
@@ -103,6 +104,7 @@ def _offer_page(form: OfferForm, reflection, choices, status: int = 200, changed
     chosen = set(form.criteria.data or [])
     return render_template(
         "evidence/offer.html",
+        enrollers=[] if choices.enrolments else workspace.enrollers(),
         form=form,
         reflection=reflection,
         choices=choices,
@@ -124,6 +126,7 @@ def mine():
         portfolio=found,
         page=paginate(workspace.portfolio(found)),
         seen_before=seen_before,
+        enrollers=[] if found.enrolments else workspace.enrollers(),
     )
     # After rendering: committing expires every object the page has read.
     workspace.mark_seen(found)
@@ -175,6 +178,10 @@ def _claim_page(
             forms[sent_for] = sent
     live = claims.live_reflection(claim) if role is ClaimRole.CANDIDATE else None
     copy = claim.frozen_content
+    comment_form = comment_form or CommentForm(formdata=None)
+    # The field and its button say the same thing: whom the comment is for.
+    other = claim.enrolment.candidate if role is ClaimRole.ASSESSOR else claim.enrolment.assessor
+    comment_form.body.label.text = f"Your comment for {other.name}" if other else "Your comment"
     return render_template(
         "evidence/claim.html",
         claim=claim,
@@ -186,7 +193,8 @@ def _claim_page(
         role=role,
         is_open=is_open,
         forms=forms,
-        comment_form=comment_form or CommentForm(formdata=None),
+        comment_form=comment_form,
+        send_to=other.name if other else None,
         comments=paginate(workspace.comments(claim), param="comments_page"),
         history=(
             paginate(workspace.history(claim), param="history_page")
@@ -259,8 +267,26 @@ def decide(claim_id: int, criterion_id: int):
     except ClaimClosed as problem:
         return _closed(claim, problem)
     db.session.commit()
-    flash(f"Decision on {claimed.criterion.code} saved.")
-    return redirect(_claim_url(claim, f"criterion-{criterion_id}"))
+    return _lead_on(claim, f"Decision on {claimed.criterion.code} saved.")
+
+
+def _lead_on(claim: EvidenceClaim, saved: str):
+    """After a decision, what waits next for the assessor: this claim's next criterion, then
+    the oldest claim in her queue (her workspace's order), else her workspace itself."""
+    pending = next((c for c in claim.criteria if c.decision == Decision.PENDING), None)
+    if pending is not None:
+        flash(f"{saved} {pending.criterion.code} waits for your decision.")
+        return redirect(_claim_url(claim, f"criterion-{pending.criterion_id}"))
+    # Each address names its fragment: a redirect without one keeps the form's (#decision-N).
+    waiting = workspace.next_waiting(current_user)
+    if waiting is None:
+        flash(f"{saved} No other evidence waits for your decision.")
+        return redirect(url_for("reflections.home", _anchor="to-assess"))
+    flash(
+        f"{saved} Next waiting: {waiting.enrolment.candidate.name}’s evidence, offered"
+        f" {format_datetime(waiting.offered_at)}."
+    )
+    return redirect(_claim_url(waiting, "main"))
 
 
 @bp.route("/evidence/claims/<id:claim_id>/withdraw", methods=["GET", "POST"])
@@ -310,9 +336,9 @@ def comment(claim_id: int):
 @bp.get("/portfolios")
 def portfolios():
     """My own portfolios, then those of the candidates I assess, a page at a time."""
-    return render_template(
-        "evidence/portfolios.html", page=paginate(workspace.portfolios(current_user))
-    )
+    page = paginate(workspace.portfolios(current_user))
+    enrollers = workspace.enrollers() if not page.items and not page.has_prev else []
+    return render_template("evidence/portfolios.html", page=page, enrollers=enrollers)
 
 
 @bp.get("/portfolios/<id:enrolment_id>/coverage")

@@ -52,11 +52,28 @@ def _awaiting() -> exists:
     )
 
 
-def queue(assessor: User) -> Select[tuple[EvidenceClaim]]:
+def _waiting(assessor: User) -> Select[tuple[EvidenceClaim]]:
     """Claims of the assessor's candidates with a criterion still to decide, oldest first
     (withdrawn ones are out of assessment)."""
-    query = assessed_claims(assessor).where(EvidenceClaim.withdrawn_at.is_(None), _awaiting())
-    return listed(query).order_by(EvidenceClaim.offered_at, EvidenceClaim.id)
+    return (
+        assessed_claims(assessor)
+        .where(EvidenceClaim.withdrawn_at.is_(None), _awaiting())
+        .order_by(EvidenceClaim.offered_at, EvidenceClaim.id)
+    )
+
+
+def queue(assessor: User) -> Select[tuple[EvidenceClaim]]:
+    """The assessor's queue as her workspace lists it."""
+    return listed(_waiting(assessor))
+
+
+def next_waiting(assessor: User) -> EvidenceClaim | None:
+    """The first claim of her queue, with its candidate: where a decision leads on to."""
+    query = _waiting(assessor).options(
+        defer(EvidenceClaim.frozen_content),
+        joinedload(EvidenceClaim.enrolment).joinedload(Enrolment.candidate),
+    )
+    return db.session.scalar(query.limit(1))
 
 
 def candidates(assessor: User) -> Select[tuple[Enrolment]]:
@@ -152,6 +169,16 @@ def history(claim: EvidenceClaim) -> Select[tuple[AuditEvent]]:
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
+
+
+ENROLLERS_NAMED = 3
+
+
+def enrollers() -> list[str]:
+    """Who can enrol someone on a qualification (the administrators: SPEC's matrix), by name,
+    for the pages that tell a candidate they are not enrolled yet."""
+    query = select(User.name).where(User.is_admin).order_by(User.name, User.id)
+    return list(db.session.scalars(query.limit(ENROLLERS_NAMED)))
 
 
 @dataclass

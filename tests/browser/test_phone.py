@@ -736,12 +736,12 @@ def test_cara_offers_evidence_ada_decides_cara_reads_the_feedback_and_abe_sees_n
         first.get_by_label("Accepted").check()
         first.get_by_label("Feedback").fill("Clear and current.")
         first.get_by_role("button", name="Save decision on 1.2").click()
-        expect(page.get_by_role("status")).to_have_text("Decision on 1.2 saved.")
+        expect(page.get_by_role("status")).to_contain_text("Decision on 1.2 saved.")
         second = page.locator("ul.claimed > li").nth(1)
         second.get_by_label("Not yet").check()
         second.get_by_label("Feedback").fill(asked)
         second.get_by_role("button", name="Save decision on 3.1").click()
-        expect(page.get_by_role("status")).to_have_text("Decision on 3.1 saved.")
+        expect(page.get_by_role("status")).to_contain_text("Decision on 3.1 saved.")
 
     with phone(browser, java_script_enabled=False) as context:
         page = context.new_page()
@@ -786,14 +786,14 @@ def test_ada_exports_caras_portfolio_downloads_the_pdf_and_the_zip_and_abe_gets_
             expect(page.get_by_role("heading", level=1)).to_have_text(
                 f"{kind} of Cara Candidate’s portfolio"
             )
-            expect(page.get_by_role("status")).to_contain_text("Ready (", timeout=60_000)
+            expect(page.get_by_role("status")).to_contain_text("Ready, ", timeout=60_000)
             addresses.append(_path(page.url))
             link = page.get_by_role("link", name=re.compile(r"^Download portfolio-"))
             addresses.append(_path(link.get_attribute("href") or ""))
             with page.expect_download() as downloading:
                 link.click()
             download = downloading.value
-            pattern = rf"portfolio-\d+-\d{{8}}-\d{{4}}\.{kind.lower()}"
+            pattern = rf"portfolio-cara-candidate-\d{{4}}-\d{{2}}-\d{{2}}\.{kind.lower()}"
             assert re.fullmatch(pattern, download.suggested_filename)
             saved[kind] = tmp_path / download.suggested_filename
             download.save_as(saved[kind])

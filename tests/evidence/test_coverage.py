@@ -14,6 +14,7 @@ from .portfolio_common import (
     READERS,
     World,
     build_world,
+    criterion,
     decide,
     enrol,
     offer,
@@ -36,7 +37,7 @@ def test_a_criterion_is_accepted_claimed_or_nothing_yet(app, world):
     found = states(app, world.enrolment)
 
     assert found["1.2"] is State.ACCEPTED  # accepted on one claim
-    assert found["3.1"] is State.CLAIMED  # judged "not yet"
+    assert found["3.1"] is State.NOT_YET  # judged "not yet", not offered again
     assert found["2.1"] is State.CLAIMED  # awaiting a decision
     assert found["4.1"] is State.NOTHING  # its only claim was withdrawn
     assert found["4.2"] is State.NOTHING  # claimed by cal, not by cara
@@ -60,11 +61,14 @@ def test_counts_per_unit_and_overall(app, world):
 
     assert by_unit == {"701": (1, 0, 2), "702": (0, 1, 2), "703": (0, 1, 2), "704": (0, 0, 2)}
     assert (found.counts.total, found.counts.accepted, found.counts.claimed) == (11, 1, 2)
+    assert (found.counts.awaiting, found.counts.not_yet, found.counts.nothing) == (1, 1, 8)
 
 
 def item(page: str, code: str) -> str:
     match = re.search(
-        rf'<li class="cov-(\w+)">(?:(?!</li>).)*?cov-code">{re.escape(code)}<.*?</li>', page, re.S
+        rf'<li class="cov-([\w-]+)">(?:(?!</li>).)*?cov-code">{re.escape(code)}<.*?</li>',
+        page,
+        re.S,
     )
     assert match, f"no criterion {code} on the page"
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match[0])).strip()
@@ -77,10 +81,54 @@ def test_the_page_shows_each_state_in_words_and_a_symbol_not_only_colour(visit, 
     assert 'class="cov-accepted"' in page
     assert item(page, "2.1").startswith("◐ Claimed 2.1")
     assert item(page, "1.1").startswith("○ Nothing yet 1.1")
-    assert "1 of 11 criteria accepted" in page
-    assert "1 of 3 accepted, 0 claimed, 2 nothing yet" in page  # unit 701
+    total = re.search(r'<p class="coverage-total">(.*?)</p>', page, re.S)[1]
+    assert re.sub(r"<[^>]+>", "", total) == (
+        "1 of 11 criteria accepted, 1 awaiting a decision, 1 not yet, 8 with nothing yet."
+    )
+    assert "1 of 3 accepted, 0 awaiting, 0 not yet, 2 nothing yet" in page  # unit 701
     # The symbols are decoration: a screen reader reads the word.
     assert page.count('aria-hidden="true">✓') == 2  # the key and 1.2
+
+
+def feedback_link(app, world, code: str) -> str:
+    with app.app_context():
+        criterion_id = criterion(code).id
+    return f'href="/evidence/claims/{world.accepted_claim}#criterion-{criterion_id}"'
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_not_yet_shows_as_not_yet_with_a_link_to_its_feedback(app, visit, world, who):
+    page = visit(world.person(who)).client.get(f"/portfolios/{world.enrolment}/coverage").text
+
+    assert item(page, "3.1").startswith("↺ Not yet 3.1")
+    assert 'class="cov-not-yet"' in page
+    link = re.search(
+        r'<li class="cov-not-yet">(?:(?!</li>).)*?cov-code">3\.1<.*?</li>', page, re.S
+    )[0]
+    assert feedback_link(app, world, "3.1") in link
+    assert "Read the feedback" in link
+    assert "Read the feedback" not in item(page, "2.1")  # awaiting: no feedback yet
+
+
+def test_offered_again_after_not_yet_it_awaits_a_decision_and_keeps_the_feedback_link(
+    app, make, visit, world
+):
+    offer(app, make.reflection(world.cara), world.enrolment, ["3.1"])
+
+    assert states(app, world.enrolment)["3.1"] is State.CLAIMED
+    page = visit(world.cara).client.get(f"/portfolios/{world.enrolment}/coverage").text
+    assert item(page, "3.1").startswith("◐ Claimed 3.1")
+    assert "Read the feedback" in item(page, "3.1")
+    assert feedback_link(app, world, "3.1") in page
+
+
+def test_accepted_after_not_yet_is_accepted_without_the_old_feedback(app, make, visit, world):
+    claim = offer(app, make.reflection(world.cara), world.enrolment, ["3.1"])
+    decide(app, claim, "3.1", Decision.ACCEPTED, "Now it is clear.")
+
+    page = visit(world.cara).client.get(f"/portfolios/{world.enrolment}/coverage").text
+    assert item(page, "3.1").startswith("✓ Accepted 3.1")
+    assert "Read the feedback" not in page
 
 
 @pytest.mark.parametrize("who", READERS)

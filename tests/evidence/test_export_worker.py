@@ -83,7 +83,7 @@ def test_an_export_waits_in_the_queue_until_a_worker_runs_it(app, visit, world, 
     with app.app_context():
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
-    assert "Ready (" in client.get(page).text
+    assert "Ready, " in client.get(page).text
     download = client.get(f"{page}/download")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.data)).pages)
     assert OFFERED in text

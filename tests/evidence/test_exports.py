@@ -65,7 +65,7 @@ def made(visitor, enrolment_id: int, kind: str = "pdf"):
     asked = ask(visitor, enrolment_id, kind)
     assert asked.status_code == 302, asked.text
     page = visitor.client.get(asked.location)
-    assert "Ready (" in page.text
+    assert "Ready, " in page.text
     return asked.location, visitor.client.get(f"{asked.location}/download")
 
 
@@ -273,7 +273,7 @@ def test_a_download_is_an_attachment_no_cache_may_keep(visit, world):
 
     assert download.headers["Cache-Control"] == "no-store"
     assert re.fullmatch(
-        r'attachment; filename="portfolio-\d+-\d{8}-\d{4}\.pdf"',
+        r'attachment; filename="portfolio-cara-\d{4}-\d{2}-\d{2}\.pdf"',
         download.headers["Content-Disposition"],
     )
 
@@ -394,7 +394,7 @@ def test_a_waiting_export_reloads_its_page_until_it_is_done(app, visit, world):
     done = client.get(f"/exports/{export_id}")
 
     assert "http-equiv" not in done.text
-    assert "Ready (" in done.text
+    assert "Ready, " in done.text
     assert client.get(f"/exports/{export_id}/download").status_code == 200
 
 

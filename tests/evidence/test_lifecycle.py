@@ -66,7 +66,7 @@ def test_the_assessor_accepts_one_criterion_and_asks_for_more_on_the_other(
     not_yet = send_decision(ada, claim_id, two, "not_yet", "Say **what you did** next.")
 
     assert accepted.status_code == not_yet.status_code == 302
-    assert accepted.location == f"/evidence/claims/{claim_id}#criterion-{one}"
+    assert accepted.location == f"/evidence/claims/{claim_id}#criterion-{two}"  # waits next
     assert decisions(app, claim_id) == {
         one: ("accepted", "Clear and current."),
         two: ("not_yet", "Say **what you did** next."),
@@ -353,7 +353,9 @@ def test_an_empty_or_overlong_comment_is_refused_with_the_text_kept(
     before = table_rows(app)
     answer = visit(cast.cara).post(f"/evidence/claims/{claim_id}/comments", {"body": body})
     assert answer.status_code == 400
-    form = parse(answer.text).one("form", action=f"/evidence/claims/{claim_id}/comments")
+    form = parse(answer.text).one(
+        "form", action=f"/evidence/claims/{claim_id}/comments#comment-form"
+    )
     assert message in form.text
     assert form.one("textarea").raw_text.lstrip("\r\n") == body.lstrip("\r\n")
     assert table_rows(app) == before
