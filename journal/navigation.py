@@ -40,6 +40,8 @@ def sections(user: User) -> list[Section]:
         found.append(Section("evidence.portfolios", text))
     if user.is_admin:
         found.append(Section("admin.index", "Admin"))
+    if not candidate:  # anyone may keep a journal (README): last, since others use it least
+        found.append(Section("reflections.index", "Journal"))
     return found
 
 

@@ -18,8 +18,8 @@ from tests.reflections.test_pages import Element, parse
 
 MORE = ["Account", "Sign out"]
 CANDIDATE = (["Today", "Journal", "Actions"], ["Shared", "Sets", "Your evidence", "Portfolio"])
-FACILITATOR = (["Today", "Shared", "Sets"], [])
-ASSESSOR = (["Today", "Portfolios"], [])
+FACILITATOR = (["Today", "Shared", "Sets"], ["Journal"])
+ASSESSOR = (["Today", "Portfolios", "Journal"], [])
 SECTIONS = {
     "cara": CANDIDATE,
     "cal": CANDIDATE,
@@ -28,7 +28,7 @@ SECTIONS = {
     "finn": FACILITATOR,
     "ada": ASSESSOR,
     "abe": ASSESSOR,
-    "admin": (["Admin"], []),
+    "admin": (["Admin", "Journal"], []),
 }
 
 

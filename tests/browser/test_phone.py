@@ -101,8 +101,8 @@ ASSESSOR_PAGES = PORTFOLIO_PAGES | {
     "evidence.portfolio",
     NOT_FOUND,
 }
-# A facilitator writes no journal: Journal and Actions are a candidate's (README, navigation).
-FACILITATOR_PAGES = MEMBER_PAGES - {"reflections.index", "reflections.actions"} | {
+# Actions are a candidate's (README, navigation); a facilitator's Journal is under More.
+FACILITATOR_PAGES = MEMBER_PAGES - {"reflections.actions"} | {
     "sets.schedule",
     "sets.edit_meeting",
     "sets.cancel_meeting",
