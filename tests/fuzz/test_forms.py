@@ -664,11 +664,13 @@ def evidence(fuzz: Fuzz) -> dict:
 
 
 def new_claim(fuzz: Fuzz) -> int:
-    """Cara's reflection offered against both criteria: a claim awaiting Ada."""
+    """A new reflection of Cara's offered against both criteria: a claim awaiting Ada (a new one
+    each time, since one version is offered once while its claim is live)."""
     found = evidence(fuzz)
+    reflection = fuzz.make.reflection(fuzz.world.cara)
     with fuzz.app.app_context():
         claim = claims.offer(
-            db.session.get(Reflection, fuzz.world.own.id),
+            db.session.get(Reflection, reflection.id),
             db.session.get(Enrolment, found["enrolment"]),
             [db.session.get(Criterion, i) for i in found["criteria"]],
         )
