@@ -9,7 +9,7 @@ import base64
 import binascii
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..models import LARGEST_ID, ActionStatus, Reflection, Visibility
@@ -103,11 +103,15 @@ def cursor_of(reflection: Reflection) -> str:
 
 
 def parse_cursor(text: str) -> tuple[datetime, uuid.UUID] | None:
-    """The sort key a cursor names, or None when it is not one of ours."""
+    """The sort key a cursor names, in UTC, or None when it is not one of ours."""
     try:
         decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         moment, reflection_id = decoded.split("|")
         parsed = datetime.fromisoformat(moment)
-        return (parsed, uuid.UUID(reflection_id)) if parsed.tzinfo else None
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        if parsed.tzinfo is None:
+            return None
+        # Ours are in UTC; 0001-01-01T00:00+05:00 or 9999-12-31T23:59-05:00 is no moment Python
+        # holds in UTC (OverflowError), so no cursor of ours: 422, like any other stranger.
+        return parsed.astimezone(UTC), uuid.UUID(reflection_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         return None
