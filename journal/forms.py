@@ -1,8 +1,11 @@
 """What every form shares: text that can be stored, the CSRF-only form, small field helpers."""
 
 from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import ValidationError
 
 from .http import positive_id
+from .sets.scheduling import out_of_range
 from .text import unstorable
 
 
@@ -26,6 +29,13 @@ def optional_id(value: str | int | None) -> int | None:
     if value in (None, "", "None"):
         return None
     return positive_id(str(value))
+
+
+def within_years(form: FlaskForm, field: Field) -> None:
+    """A date within the years a meeting may have (1970 to 2100, sets/scheduling.py): anything
+    else is a typing slip, and 9999-12-31 has no next day for a calendar's all-day event."""
+    if field.data is not None and (problem := out_of_range(field.data)) is not None:
+        raise ValidationError(problem)
 
 
 def strip(value: str | None) -> str | None:

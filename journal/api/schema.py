@@ -14,6 +14,7 @@ from typing import Any
 
 from ..models import LARGEST_ID, ActionStatus, Reflection, Visibility
 from ..reflections.saving import WRITABLE_FIELDS, ReflectionInput
+from ..sets.scheduling import out_of_range
 
 TEXTS = ("experience", "insight", "next_action", "action_outcome")
 CHOICES = {"visibility": Visibility, "action_status": ActionStatus}
@@ -77,6 +78,9 @@ def _parse(name: str, value: object) -> tuple[Any, str | None]:
         due = _parse_date(value)
         if value is not None and due is None:
             return None, "Must be a date (YYYY-MM-DD) or null."
+        # The writing form's rule (forms.within_years): a meeting's years.
+        if due is not None and (problem := out_of_range(due)) is not None:
+            return None, problem
         return due, None
     # meeting_id, set_id, base_version
     if value is None or (
