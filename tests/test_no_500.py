@@ -5,6 +5,8 @@ SQLite cannot bind; a path segment may be any bytes, not UTF-8 ones. Each is ans
 form again and a reason, or the page of something that does not exist, and nothing is stored.
 """
 
+import io
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -125,6 +127,109 @@ def test_a_sign_in_with_bytes_that_are_not_utf8_is_refused(app, make):
 
     assert answer.status_code == 400
     assert field(answer.text, "email") is not None
+
+
+# Forms sent as something other than a browser's form -------------------------------------------
+
+A_FILE = "This field takes text, not a file."
+NOT_A_FORM = "This page takes a form as a browser sends it"
+
+
+def a_file(content: bytes = b"cara@example.org") -> tuple[io.BytesIO, str, str]:
+    return io.BytesIO(content), "email.txt", "text/plain"
+
+
+def test_a_sign_in_sent_as_multipart_with_text_parts_signs_in(app, make):
+    """What a page's script sends with `new FormData(form)`: the same form, another encoding."""
+    make.user("Cara", email="cara@example.org")
+    client = app.test_client()
+    data = {"email": "cara@example.org", "password": PASSWORD, "csrf_token": form_token(client)}
+
+    answer = client.post("/login", data=data, content_type="multipart/form-data")
+
+    assert answer.status_code == 302
+    assert client.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.parametrize("typed", [None, "cara@example.org"], ids=["only a file", "and text"])
+def test_a_sign_in_with_the_email_as_a_file_is_refused_with_the_form(app, make, typed):
+    make.user("Cara", email="cara@example.org")
+    client = app.test_client()
+    data = {"email": [a_file()], "password": PASSWORD, "csrf_token": form_token(client)}
+    if typed is not None:
+        data["email"].append(typed)
+    before = table_rows(app)
+
+    answer = client.post("/login", data=data, content_type="multipart/form-data")
+
+    assert answer.status_code == 400
+    assert A_FILE in answer.text
+    assert field(answer.text, "email") is not None
+    assert table_rows(app) == before
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        "str",
+        {"email": 5},
+        {"email": {"a": 1}, "password": ["x"]},
+        None,
+        {"email": "cara@example.org", "password": PASSWORD},
+    ],
+    ids=["a list", "a string", "a number", "an object and a list", "null", "even a good one"],
+)
+def test_a_sign_in_sent_as_json_is_refused_with_a_plain_page(app, make, body):
+    make.user("Cara", email="cara@example.org")
+    client = app.test_client()
+    token = form_token(client)
+    before = table_rows(app)
+
+    answer = client.post(
+        "/login",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+
+    assert answer.status_code == 400
+    assert answer.mimetype == "text/html"
+    assert NOT_A_FORM in answer.text
+    assert table_rows(app) == before
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/xml", "application/octet-stream"]
+)
+def test_a_form_sent_as_another_type_is_refused_with_a_plain_page(app, make, content_type):
+    """A browser's form is URL-encoded or multipart; anything else carries nothing a form
+    can read (and text/plain is what a cross-site form would send)."""
+    client = browser_of(app, make.user("Cara"))
+    token = form_token(client)
+
+    answer = client.post(
+        "/logout",
+        data=b"csrf_token=" + token.encode(),
+        content_type=content_type,
+        headers={"X-CSRFToken": token},
+    )
+
+    assert answer.status_code == 400
+    assert NOT_A_FORM in answer.text
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def browser_of(app: Flask, user) -> FlaskClient:
+    client = app.test_client()
+    answer = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": form_token(client)},
+    )
+    assert answer.status_code == 302
+    return client
 
 
 # Accepting an invitation -----------------------------------------------------------------------

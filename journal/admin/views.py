@@ -604,6 +604,9 @@ def _framework_sizes(frameworks: list[Framework]) -> dict[int, tuple[int, int]]:
 def revoke_invitation(invitation_id: int):
     """Withdraw an invitation sent to the wrong person, or no longer wanted."""
     invitation = _get(Invitation, invitation_id)
+    # The button's form, read like every other (a JSON body is refused: journal/forms.py).
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     accounts.revoke_invitation(invitation, current_user)
     # Committing also reloads the row: the invitee may have used the link a moment ago.
     db.session.commit()
@@ -619,6 +622,9 @@ def resend_invitation(invitation_id: int):
     """A new link (and a new week) for an invitation not used yet, expired or not; the old
     link stops working. E-mailed, and shown once, like a new invitation's."""
     invitation = _get(Invitation, invitation_id)
+    # The button's form, read like every other (a JSON body is refused: journal/forms.py).
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     token = accounts.resend_invitation(invitation, current_user)
     db.session.commit()
     if token is None:

@@ -9,11 +9,12 @@ import base64
 import binascii
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..models import LARGEST_ID, ActionStatus, Reflection, Visibility
 from ..reflections.saving import WRITABLE_FIELDS, ReflectionInput
+from ..sets.scheduling import out_of_range
 
 TEXTS = ("experience", "insight", "next_action", "action_outcome")
 CHOICES = {"visibility": Visibility, "action_status": ActionStatus}
@@ -77,6 +78,9 @@ def _parse(name: str, value: object) -> tuple[Any, str | None]:
         due = _parse_date(value)
         if value is not None and due is None:
             return None, "Must be a date (YYYY-MM-DD) or null."
+        # The writing form's rule (forms.within_years): a meeting's years.
+        if due is not None and (problem := out_of_range(due)) is not None:
+            return None, problem
         return due, None
     # meeting_id, set_id, base_version
     if value is None or (
@@ -103,11 +107,15 @@ def cursor_of(reflection: Reflection) -> str:
 
 
 def parse_cursor(text: str) -> tuple[datetime, uuid.UUID] | None:
-    """The sort key a cursor names, or None when it is not one of ours."""
+    """The sort key a cursor names, in UTC, or None when it is not one of ours."""
     try:
         decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         moment, reflection_id = decoded.split("|")
         parsed = datetime.fromisoformat(moment)
-        return (parsed, uuid.UUID(reflection_id)) if parsed.tzinfo else None
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        if parsed.tzinfo is None:
+            return None
+        # Ours are in UTC; 0001-01-01T00:00+05:00 or 9999-12-31T23:59-05:00 is no moment Python
+        # holds in UTC (OverflowError), so no cursor of ours: 422, like any other stranger.
+        return parsed.astimezone(UTC), uuid.UUID(reflection_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         return None

@@ -6,8 +6,9 @@
   VTIMEZONE, so a phone shows 18:00 on either side of a change of the clocks. A cancelled
   meeting stays in the feed as STATUS:CANCELLED, so a phone that already has it marks it
   cancelled rather than guessing why it went.
-- **Actions**: the owner's open or carried-forward actions due from a year ago on, at most
-  `ACTION_LIMIT`, as all-day events "Action due (Glasgow 3)" linking to the action's page.
+- **Actions**: the owner's open or carried-forward actions due from a year ago on, up to the
+  last year a date may be given (`LAST_YEAR`, 2100), at most `ACTION_LIMIT`, as all-day events
+  "Action due (Glasgow 3)" linking to the action's page.
   Nothing a reflection says is in the feed, not even the action's own words: the query reads
   ids and dates only, so no reflection text is ever loaded.
 
@@ -29,9 +30,10 @@ from sqlalchemy import Row, select
 from ..extensions import db
 from ..models import ActionStatus, LearningSet, Meeting, Reflection, User, utcnow
 from ..policy import calendar_actions, calendar_meetings
-from ..sets.scheduling import zone
+from ..sets.scheduling import LAST_YEAR, zone
 
 WINDOW = timedelta(days=365)
+LAST_DAY = date(LAST_YEAR, 12, 31)
 MEETING_LIMIT = 500
 ACTION_LIMIT = 200
 # A hint to calendar apps (RFC 7986 and its older Microsoft form); each decides for itself.
@@ -67,6 +69,10 @@ def feed_actions(owner: User, today: date) -> list[Row]:
             Reflection.next_action != "",
             Reflection.action_status.in_([ActionStatus.OPEN.value, ActionStatus.CARRIED.value]),
             Reflection.action_due >= today - WINDOW,
+            # A date past the years one may be given, stored before they were bounded, is left
+            # out rather than break the feed (9999-12-31 has no next day to end its event); the
+            # Actions page still lists it, and changing it asks for a date within the years.
+            Reflection.action_due <= LAST_DAY,
         )
         .order_by(Reflection.action_due, Reflection.id)
         .limit(ACTION_LIMIT)

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..forms import Form, optional_id
+from ..forms import Form, optional_id, within_years
 from ..models import TEXT_LIMIT, ActionStatus, Visibility
 
 VISIBILITY_CHOICES = [
@@ -61,7 +61,7 @@ class ReflectionForm(Form):
         description="What will you do before the next meeting?",
         validators=[Length(max=TEXT_LIMIT)],
     )
-    action_due = DateField("Action due by", validators=[Optional()])
+    action_due = DateField("Action due by", validators=[Optional(), within_years])
     visibility = RadioField(
         "Who may read this", choices=VISIBILITY_CHOICES, default=Visibility.FACILITATOR.value
     )

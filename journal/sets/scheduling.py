@@ -54,10 +54,17 @@ class Moment:
     ambiguous: bool  # the wall-clock time happens twice; this is the first
 
 
+def out_of_range(day: date) -> str | None:
+    """Why `day` can be no meeting's date (nor an action's), or None when it can be."""
+    if FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None
+    return f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."
+
+
 def to_utc(day: date, clock: time) -> Moment:
     """The moment a wall-clock time on `day` names in the installation's time zone."""
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise DateOutOfRange(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    if (problem := out_of_range(day)) is not None:
+        raise DateOutOfRange(problem)
     tz = zone()
     wall = datetime.combine(day, clock.replace(tzinfo=None, fold=0))
     first = wall.replace(tzinfo=tz)

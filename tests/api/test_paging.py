@@ -3,6 +3,7 @@
 Every answer is checked against the OpenAPI document by the `Api` helper of the API tests.
 """
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -121,6 +122,43 @@ def test_a_bad_limit_or_cursor_is_422_naming_it(app, cara, query, field):
     answer = sign_in(app, cara).get(f"/api/v1/reflections?{query}")
     assert answer.status_code == 422
     assert set(answer.json["fields"]) == {field}
+
+
+def cursor(position: str) -> str:
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+EDGE_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00+05:00",  # before the first moment Python holds in UTC
+        "9999-12-31T23:59:59-05:00",  # after the last
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59.999999-00:01",
+    ],
+)
+def test_a_cursor_past_the_edges_of_time_is_422_naming_it(app, cara, moment):
+    answer = sign_in(app, cara).get(
+        "/api/v1/reflections", query_string={"after": cursor(f"{moment}|{EDGE_ID}")}
+    )
+    assert answer.status_code == 422
+    assert set(answer.json["fields"]) == {"after"}
+
+
+@pytest.mark.parametrize(
+    ("moment", "listed"),
+    [("0001-01-01T00:00:00+00:00", True), ("9999-12-31T23:59:59.999999+00:00", False)],
+)
+def test_a_cursor_at_the_edges_of_time_pages_on_from_there(app, cara, moment, listed):
+    ids = history(app, cara, 1)
+    answer = sign_in(app, cara).get(
+        "/api/v1/reflections", query_string={"after": cursor(f"{moment}|{EDGE_ID}")}
+    )
+    assert answer.status_code == 200
+    assert [r["id"] for r in answer.json["reflections"]] == (ids if listed else [])
 
 
 def test_a_page_costs_the_same_queries_whatever_the_history(app, make, cara, count_queries):

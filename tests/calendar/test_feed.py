@@ -179,6 +179,22 @@ def test_only_open_actions_with_a_date_within_the_year_are_shown(
     assert (action_uid(reflection) in events(read(subscribe(cast.cara)))) is shown
 
 
+def test_an_action_stored_due_past_2100_is_left_out_and_the_rest_of_the_feed_stays(
+    cast, make, subscribe, read
+):
+    """Before dates were bounded, 9999-12-31 could be saved, and its end (the next day) was no
+    date at all: the whole feed was a 500 until the action changed."""
+    far = make.reflection(cast.cara, cast.last, action_due=date(9999, 12, 31))
+    last_day = make.reflection(cast.cara, cast.last, action_due=date(2100, 12, 31))
+
+    calendar = events(read(subscribe(cast.cara)))
+
+    assert action_uid(far) not in calendar
+    assert action_uid(last_day) in calendar
+    assert action_uid(cast.actions["Cara"]) in calendar
+    assert meeting_uid(cast.next) in calendar
+
+
 def test_meetings_from_a_year_ago_on_are_shown(cast, make, subscribe, read):
     older, recent = make.meeting(cast.glasgow, -370), make.meeting(cast.glasgow, -360)
     later = make.meeting(cast.glasgow, 3 * 365)

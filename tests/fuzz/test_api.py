@@ -22,6 +22,7 @@ says which one each case deserves. `HYPOTHESIS_PROFILE=long` tries twenty times 
 inputs (see conftest.py).
 """
 
+import base64
 import json
 import re
 import uuid
@@ -128,6 +129,11 @@ QUERY_EDGES = [
     "\x00",
     "²",
     "9" * 5000,
+    # Paging cursors (base64url of "moment|id") at moments no UTC datetime can hold.
+    *(
+        base64.urlsafe_b64encode(f"{moment}|{uuid.UUID(int=1)}".encode()).decode()
+        for moment in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00")
+    ),
 ]
 
 

@@ -13,6 +13,16 @@ without touching this file). For each form, `test_no_form_input_answers_a_server
   or any bytes; repeated and unknown fields; raw bytes after the encoded ones; odd ids in the
   address and odd query strings. Shrunk to a minimal example when it fails.
 
+The same forms are sent as a browser's script may send them, multipart (`new FormData(form)`),
+and as no browser's form is sent: `test_no_multipart_form_answers_a_server_error` puts a file
+part where a text field is expected (each field in turn, then at random among text parts), and
+`test_no_json_body_answers_a_server_error` sends JSON (arrays, strings, objects of numbers,
+lists, the form's own valid values) with the token in X-CSRFToken. A file part for a text field
+is refused; a JSON body is refused with a plain 400 page and never changes anything.
+
+The routes come from `app.url_map` (FORM_ROUTES): a new form is fuzzed in all three ways as
+soon as it exists, and fails until it has a target saying who may post to it.
+
 The answer must be a redirect, a page, or a 4xx page (400 for a refused form, re-rendered), and
 a 4xx must commit no INSERT, UPDATE or DELETE. A failing test lists every distinct failure with
 the inputs that caused it and the server's traceback. `HYPOTHESIS_PROFILE=long` tries twenty
@@ -20,6 +30,8 @@ times as many random inputs (see conftest.py).
 """
 
 import itertools
+import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +44,11 @@ from flask.testing import FlaskClient
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.multipart import Data, Epilogue, File, MultipartEncoder, Preamble
+from werkzeug.sansio.multipart import Field as TextPart
+from werkzeug.test import TestResponse
+from wtforms.fields import FileField
 
 from journal.admin.forms import (
     AssessorForm,
@@ -55,7 +72,7 @@ from journal.evidence.forms import CommentForm as ClaimCommentForm
 from journal.evidence.forms import DecisionForm, ExportForm, OfferForm
 from journal.evidence.frameworks import load_framework
 from journal.extensions import db
-from journal.forms import ConfirmForm, Form
+from journal.forms import A_FILE, NOT_A_FORM, ConfirmForm, Form
 from journal.models import (
     TEXT_LIMIT,
     ActionStatus,
@@ -191,6 +208,39 @@ def field_names(app: Flask, form: type[Form], prefix: str) -> list[str]:
     """The names the form reads, as its class declares them."""
     with app.test_request_context():
         return [f.name for f in form(prefix=prefix) if f.short_name != "csrf_token"]
+
+
+def file_field_names(app: Flask, form: type[Form], prefix: str) -> set[str]:
+    """The names of the form's fields that take a file."""
+    with app.test_request_context():
+        return {f.name for f in form(prefix=prefix) if isinstance(f, FileField)}
+
+
+def typed_on(page: str, name: str) -> bool:
+    """Whether the page has a control named `name` that a person types into or ticks: not a
+    hidden one (nobody sees its message) nor a select (whose view words a tampered choice its
+    own way)."""
+    control = rf'<(?:textarea|input)(?![^>]*type="hidden")[^>]*name="{re.escape(name)}"'
+    return re.search(control, page) is not None
+
+
+def form_routes() -> list[str]:
+    """Every route outside /api/ that changes state, as `app.url_map` spells it."""
+    return sorted(
+        {
+            rule.rule
+            for rule in make_app("sqlite://").url_map.iter_rules()
+            if rule.methods & CHANGING_METHODS and not rule.rule.startswith("/api/")
+        }
+    )
+
+
+FORM_ROUTES = form_routes()
+
+
+def target_of(rule: str) -> "Prepare":
+    assert rule in TARGETS, f"{rule} has no target: say below who may post to it, and how"
+    return TARGETS[rule]
 
 
 def random_body(draw: Draw, token: str, names: list[str], valid: dict[str, list[str]]) -> bytes:
@@ -756,11 +806,7 @@ def post(fuzz: Fuzz, visit: Visit, body: bytes) -> None:
 
 def test_every_form_is_fuzzed():
     """A new route that changes state fails here until it has a target above."""
-    changing = {
-        rule.rule
-        for rule in make_app("sqlite://").url_map.iter_rules()
-        if rule.methods & CHANGING_METHODS and not rule.rule.startswith("/api/")
-    }
+    changing = set(form_routes())
     assert sorted(changing - TARGETS.keys()) == [], "routes the form fuzzer does not post to"
     assert sorted(TARGETS.keys() - changing) == [], "targets for routes that no longer exist"
 
@@ -785,9 +831,9 @@ def sweep(fuzz: Fuzz, prepare: Prepare) -> Iterator[tuple[str, Callable[[], None
         yield f"{name}={shown}", attempt
 
 
-@pytest.mark.parametrize("rule", sorted(TARGETS))
+@pytest.mark.parametrize("rule", FORM_ROUTES)
 def test_no_form_input_answers_a_server_error(fuzz: Fuzz, rule):
-    prepare = TARGETS[rule]
+    prepare = target_of(rule)
 
     @settings(max_examples=examples(10))
     @given(st.data())
@@ -799,3 +845,173 @@ def test_no_form_input_answers_a_server_error(fuzz: Fuzz, rule):
         post(fuzz, visit, body)
 
     sweep_then_fuzz(sweep(fuzz, prepare), post_anything)
+
+
+# Multipart and JSON bodies ---------------------------------------------------------------------
+
+# (name, value, file name: None for a text part)
+Part = tuple[str, str | bytes, str | None]
+# Accepted: a redirect, or a page (an invitation made, or one for someone else).
+ACCEPTED = {200, 302}
+
+
+def multipart(parts: list[Part]) -> tuple[bytes, str]:
+    """The parts encoded as a browser encodes a form with files; the body and its type."""
+    boundary = f"fuzz-{uuid.uuid4().hex}"
+    encoder = MultipartEncoder(boundary.encode())
+    body = encoder.send_event(Preamble(data=b""))
+    for name, value, filename in parts:
+        if filename is None:
+            body += encoder.send_event(TextPart(name=name, headers=Headers()))
+        else:
+            kind = Headers([("Content-Type", "application/octet-stream")])
+            body += encoder.send_event(File(name=name, filename=filename, headers=kind))
+        data = value if isinstance(value, bytes) else value.encode()
+        body += encoder.send_event(Data(data=data, more_data=False))
+    body += encoder.send_event(Epilogue(data=b""))
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def send(fuzz: Fuzz, visit: Visit, body: bytes, content_type: str, **headers) -> TestResponse:
+    """Post `body`; fail on a server error, an answer no form gives, or a refusal that kept
+    something. The answer, with what it committed in `answer.stored`."""
+    fuzz.writes.take()
+    answer = visit.client.post(visit.path, data=body, content_type=content_type, headers=headers)
+    fuzz.server_errors.refuse(answer, f"POST {visit.path} ({content_type.split(';')[0]})")
+    answer.stored = fuzz.writes.take()
+    status = answer.status_code
+    assert status in FORM_ANSWERS, f"POST {visit.path} answered {answer.status}"
+    if status >= 400:
+        assert answer.mimetype == "text/html", f"a refused form answered {answer.mimetype}"
+        assert not answer.stored, f"POST {visit.path} answered {status} but stored {answer.stored}"
+    return answer
+
+
+def valid_parts(visit: Visit, names: list[str], leave_out: str = "") -> list[Part]:
+    parts: list[Part] = [("csrf_token", visit.token, None)]
+    return parts + [
+        (name, visit.valid[name][0], None)
+        for name in names
+        if name != leave_out and visit.valid.get(name)
+    ]
+
+
+def multipart_sweep(fuzz: Fuzz, prepare: Prepare) -> Iterator[tuple[str, Callable[[], None]]]:
+    """The usual form as text parts (what `new FormData(form)` sends), then each field in turn
+    a file part (as well as its text, and instead of it): refused, by that field."""
+    first = prepare(fuzz, None)
+    names = field_names(fuzz.app, first.form, first.prefix)
+    takes_files = file_field_names(fuzz.app, first.form, first.prefix)
+
+    def as_text() -> None:
+        visit = prepare(fuzz, None)
+        send(fuzz, visit, *multipart(valid_parts(visit, names)))
+
+    yield "every field a text part", as_text
+    for name, instead in itertools.product(sorted(set(names) - takes_files), (False, True)):
+
+        def attempt(name=name, instead=instead) -> None:
+            visit = prepare(fuzz, None)
+            parts = valid_parts(visit, names, leave_out=name if instead else "")
+            parts.append((name, b"cara@example.org", "notes.txt"))
+            answer = send(fuzz, visit, *multipart(parts))
+            assert answer.status_code not in ACCEPTED, f"a file for {name} was accepted"
+            if answer.status_code == 400 and typed_on(answer.text, name):
+                assert A_FILE in answer.text, f"no word by {name} that it takes text"
+
+        yield f"{name}=(a file{' instead of text' if instead else ''})", attempt
+
+
+@pytest.mark.parametrize("rule", FORM_ROUTES)
+def test_no_multipart_form_answers_a_server_error(fuzz: Fuzz, rule):
+    prepare = target_of(rule)
+
+    @settings(max_examples=examples(3))
+    @given(st.data())
+    def post_anything(data):
+        visit = prepare(fuzz, data.draw)
+        names = field_names(fuzz.app, visit.form, visit.prefix)
+        parts: list[Part] = [("csrf_token", visit.token, None)]
+        for name in names:
+            choice = data.draw(st.integers(0, 9))
+            if choice < 5 and visit.valid.get(name):
+                parts.append((name, data.draw(st.sampled_from(visit.valid[name])), None))
+            elif choice < 7:
+                parts.append((name, data.draw(field_values()), None))
+            elif choice < 9:
+                filename = data.draw(st.sampled_from(["a.txt", "", "x.json", "../../etc/passwd"]))
+                parts.append((name, data.draw(st.binary(max_size=64)), filename))
+        extra = st.sampled_from(["csrf_token", "unknown", *names])
+        for name, content in data.draw(st.lists(st.tuples(extra, field_values()), max_size=2)):
+            parts.append((name, content, data.draw(st.sampled_from([None, "b.bin"]))))
+        body, content_type = multipart(parts)
+        note(f"POST {visit.path}\n{body[:2000]!r}")
+        send(fuzz, visit, body, content_type)
+
+    sweep_then_fuzz(multipart_sweep(fuzz, prepare), post_anything)
+
+
+JSON_TYPES = ["application/json", "application/json; charset=utf-8", "application/ld+json"]
+
+
+def json_bodies(visit: Visit, names: list[str]) -> list[object]:
+    """What the issue found (an array, a string, a number for a field), and more of the same."""
+    valid = {name: visit.valid[name][0] for name in names if visit.valid.get(name)}
+    return [
+        [1, 2],
+        "str",
+        5,
+        None,
+        {},
+        {name: 5 for name in names} or {"csrf_token": 5},
+        {name: {"a": 1} for name in names},
+        {name: [value] for name, value in valid.items()},
+        {**valid, "csrf_token": visit.token},
+    ]
+
+
+def json_sweep(fuzz: Fuzz, prepare: Prepare) -> Iterator[tuple[str, Callable[[], None]]]:
+    first = prepare(fuzz, None)
+    names = field_names(fuzz.app, first.form, first.prefix)
+    for index, value in enumerate(json_bodies(first, names)):
+
+        def attempt(index=index) -> None:
+            visit = prepare(fuzz, None)
+            body = json.dumps(json_bodies(visit, names)[index]).encode()
+            answer = send(fuzz, visit, body, "application/json", **{"X-CSRFToken": visit.token})
+            # 403 or 404 when the page is not the usual person's to post to (a withdrawal by
+            # the assessor); else refused for what it is.
+            assert answer.status_code not in ACCEPTED, f"JSON answered {answer.status}"
+            assert not answer.stored, f"JSON to {visit.path} stored {answer.stored}"
+            if answer.status_code == 400:
+                assert NOT_A_FORM in answer.text, "no word that a form is wanted"
+
+        yield f"JSON {json.dumps(value)[:60]}", attempt
+
+
+def json_values() -> st.SearchStrategy[object]:
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), text_values())
+    return st.recursive(
+        scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner)
+    )
+
+
+@pytest.mark.parametrize("rule", FORM_ROUTES)
+def test_no_json_body_answers_a_server_error(fuzz: Fuzz, rule):
+    """Nobody's browser sends its form as JSON: whatever the JSON, nothing changes."""
+    prepare = target_of(rule)
+
+    @settings(max_examples=examples(3))
+    @given(st.data())
+    def post_anything(data):
+        visit = prepare(fuzz, data.draw)
+        names = field_names(fuzz.app, visit.form, visit.prefix)
+        keys = st.sampled_from([*names, "csrf_token"]) if names else st.just("csrf_token")
+        value = data.draw(st.one_of(json_values(), st.dictionaries(keys, json_values())))
+        content_type = data.draw(st.sampled_from([*JSON_TYPES, "text/plain"]))
+        body = json.dumps(value).encode()
+        note(f"POST {visit.path} ({content_type})\n{body[:2000]!r}")
+        answer = send(fuzz, visit, body, content_type, **{"X-CSRFToken": visit.token})
+        assert not answer.stored, f"JSON to {visit.path} stored {answer.stored}"
+
+    sweep_then_fuzz(json_sweep(fuzz, prepare), post_anything)

@@ -1130,6 +1130,8 @@ INVALID_CASES = [
     pytest.param({"action_due": "2031-02-30"}, "action_due", id="no-such-date"),
     pytest.param({"action_due": "06/05/2031"}, "action_due", id="a-date-in-another-format"),
     pytest.param({"action_due": "soon"}, "action_due", id="a-date-that-is-no-date"),
+    pytest.param({"action_due": "9999-12-31"}, "action_due", id="a-date-past-2100"),
+    pytest.param({"action_due": "1969-12-31"}, "action_due", id="a-date-before-1970"),
     pytest.param({"visibility": "public"}, "visibility", id="no-such-visibility"),
     pytest.param({"visibility": ""}, "visibility", id="an-empty-visibility"),
 ]
@@ -1162,6 +1164,30 @@ def test_an_invalid_reflection_is_refused_keeping_what_was_typed(
     if wrong != "visibility":
         assert kept["visibility"] == typed["visibility"]
     assert reflection_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("due", "accepted"),
+    [
+        ("1969-12-31", False),
+        ("1970-01-01", True),
+        ("2100-12-31", True),
+        ("2101-01-01", False),
+        ("9999-12-31", False),
+    ],
+)
+def test_an_action_is_due_between_1970_and_2100_as_meetings_are(app, world, visit, due, accepted):
+    typed = {**TYPED, "meeting_id": str(world.last.id), "action_due": due}
+    answer = visit(world.cara).post("/reflections/new", typed)
+
+    if accepted:
+        assert answer.status_code == 302
+        assert reflection_count(app) == 1
+    else:
+        assert answer.status_code == 400
+        errors = field_errors(parse(answer.text))
+        assert errors == {"action_due": "Choose a date between 1970 and 2100."}
+        assert reflection_count(app) == 0
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-token"], ids=["missing", "empty", "forged"])
