@@ -88,9 +88,10 @@ SCHEMAS: dict[str, Any] = {
             "reason": {
                 "description": "With 400: `csrf` for a missing or wrong token. With 403:"
                 " `storage` when X-Journal-Storage names someone other than the person"
-                " signed in.",
+                " signed in. With 503: `unavailable` while the database cannot be reached (try"
+                " again after the Retry-After header's seconds).",
                 "type": "string",
-                "enum": ["csrf", "storage"],
+                "enum": ["csrf", "storage", "unavailable"],
             },
         },
     },
