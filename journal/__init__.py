@@ -36,7 +36,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["password_limiter"] = limiter
     login_manager.init_app(app)
 
-    from . import assets, cli, compression, errors, http, jobs, security, templating, transactions
+    from . import (
+        assets,
+        cli,
+        compression,
+        errors,
+        http,
+        jobs,
+        requestlog,
+        security,
+        templating,
+        transactions,
+    )
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.throttle import limit_password_guesses
@@ -49,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = http.IdConverter
 
+    requestlog.init_app(app)
     transactions.init_app(app)
     security.init_app(app)
     compression.init_app(app)
