@@ -21,6 +21,7 @@ from sqlalchemy import event, select
 
 from journal.extensions import db
 from journal.models import Reflection, User
+from journal.pwa.views import STORAGE_HEADER
 from tests.factories import Factory
 from tests.helpers import TEST_DATABASE_URL, AuthActions, csrf_token_of, make_app, new_body
 
@@ -55,6 +56,9 @@ def assert_unavailable_page(response) -> None:
     assert UNAVAILABLE in response.text
     assert 1 <= int(response.headers["Retry-After"]) <= 30
     assert "Content-Security-Policy" in response.headers
+    # Whose page it is cannot be known: naming nobody (signed out) would make the service
+    # worker forget every page the device keeps for offline use.
+    assert STORAGE_HEADER not in response.headers
     for leak in LEAKS:
         assert leak not in response.text
 
