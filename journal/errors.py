@@ -91,7 +91,6 @@ def _database_unavailable(error: Exception):
         message=MESSAGES[503],
         # A form was sent: whether it was saved cannot be known, and Back still holds it.
         sent=request.method not in ("GET", "HEAD", "OPTIONS"),
-        retry_after=RETRY_AFTER_SECONDS,
     )
     return page, 503, headers
 
