@@ -22,6 +22,7 @@ from sqlalchemy import event, select
 from journal.extensions import db
 from journal.models import Reflection, User
 from journal.pwa.views import STORAGE_HEADER
+from tests.api.test_reflections_api import assert_documented
 from tests.factories import Factory
 from tests.helpers import TEST_DATABASE_URL, AuthActions, csrf_token_of, make_app, new_body
 
@@ -39,7 +40,8 @@ def app_config(database) -> dict:
     return {}
 
 
-def assert_unavailable_json(response) -> None:
+def assert_unavailable_json(response, method: str, url: str) -> None:
+    assert_documented(response, method, url)
     assert response.status_code == 503
     assert response.json == {
         "error": response.json["error"],
@@ -82,7 +84,7 @@ def test_an_unreachable_database_answers_503_with_retry_after_everywhere(url_in,
     app = make_app(url_in(tmp_path))
     client = claiming_to_be_signed_in(app.test_client())
 
-    assert_unavailable_json(client.get("/api/v1/me"))
+    assert_unavailable_json(client.get("/api/v1/me"), "GET", "/api/v1/me")
     page = client.get("/reflections")
     assert_unavailable_page(page)
     assert "Try again" in page.text
@@ -107,7 +109,7 @@ def test_sqlite_coming_back_is_used_at_the_next_request(tmp_path):
     folder = tmp_path / "data"
     app = make_app(f"sqlite:///{folder / 'journal.sqlite'}")
     client = claiming_to_be_signed_in(app.test_client())
-    assert_unavailable_json(client.get("/api/v1/me"))
+    assert_unavailable_json(client.get("/api/v1/me"), "GET", "/api/v1/me")
 
     folder.mkdir()
     with app.app_context():
@@ -183,7 +185,7 @@ def test_a_write_cut_off_is_503_and_its_replay_is_saved_once(app, make, database
         )
 
     with cut_off(app, database, after_commit=after_commit):
-        assert_unavailable_json(put())
+        assert_unavailable_json(put(), "PUT", f"/api/v1/reflections/{reflection_id}")
     with app.app_context():
         saved = db.session.scalars(select(Reflection.id)).all()
     assert saved == ([reflection_id] if after_commit else [])
