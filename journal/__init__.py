@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health,
         http,
         jobs,
+        requestlog,
         security,
         templating,
         transactions,
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = http.IdConverter
 
+    requestlog.init_app(app)
     transactions.init_app(app)
     security.init_app(app)
     compression.init_app(app)

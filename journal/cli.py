@@ -3,6 +3,7 @@ invitations, seeded data at scale. Each refusal says why in one line and changes
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -10,7 +11,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
-from . import demo, seed
+from . import backup, demo, seed
 from .admin import enrolments, members, sets
 from .auth import accounts
 from .evidence import exports, frameworks
@@ -437,6 +438,19 @@ def purge_exports_command() -> None:
         click.echo(f"Deleted {deleted} exports past their lifetime ({hours} hours).")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the database to PATH while the app runs (SQLite's online backup; pg_dump's custom
+    format on PostgreSQL). README: how to restore it."""
+    try:
+        backup.back_up(db.engine.url, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {path}.")
+
+
 def init_app(app: Flask) -> None:
     commands = (
         framework_group,
@@ -453,6 +467,7 @@ def init_app(app: Flask) -> None:
         revoke_invitation_command,
         seed_command,
         purge_exports_command,
+        backup_command,
     )
     for command in commands:
         app.cli.add_command(command)

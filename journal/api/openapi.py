@@ -88,9 +88,10 @@ SCHEMAS: dict[str, Any] = {
             "reason": {
                 "description": "With 400: `csrf` for a missing or wrong token. With 403:"
                 " `storage` when X-Journal-Storage names someone other than the person"
-                " signed in.",
+                " signed in. With 503: `unavailable` while the database cannot be reached (try"
+                " again after the Retry-After header's seconds).",
                 "type": "string",
-                "enum": ["csrf", "storage"],
+                "enum": ["csrf", "storage", "unavailable"],
             },
         },
     },
@@ -159,6 +160,19 @@ def _ref(name: str) -> dict[str, str]:
 ERROR_401 = _json(_ref("Error"), "Not signed in")
 ERROR_404 = _json(_ref("Error"), "No such reflection, or not yours to see")
 ERROR_500 = _json(_ref("Error"), "Something went wrong on the server (no details are given)")
+ERROR_503 = {
+    **_json(
+        _ref("Error"),
+        "The database cannot be reached just now (reason: unavailable); a write's outcome is"
+        " then unknown, and sending the same request again is safe",
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer"},
+        }
+    },
+}
 CSRF_ERROR = _json(_ref("Error"), "Missing or wrong CSRF token (reason: csrf)")
 ID_PARAMETER = {
     "name": "id",
@@ -209,6 +223,7 @@ def document() -> dict[str, Any]:
                         "200": _json(_ref("Me"), "Me"),
                         "401": ERROR_401,
                         "500": ERROR_500,
+                        "503": ERROR_503,
                     },
                 }
             },
@@ -257,6 +272,7 @@ def document() -> dict[str, Any]:
                         ),
                         "401": ERROR_401,
                         "500": ERROR_500,
+                        "503": ERROR_503,
                         "422": _json(_ref("Error"), "updated_since, limit or after is not valid"),
                     },
                 }
@@ -269,6 +285,7 @@ def document() -> dict[str, Any]:
                         "200": _json(_ref("Reflection"), "The reflection"),
                         "401": ERROR_401,
                         "500": ERROR_500,
+                        "503": ERROR_503,
                         "404": ERROR_404,
                     },
                 },
@@ -285,6 +302,7 @@ def document() -> dict[str, Any]:
                         "400": CSRF_ERROR,
                         "401": ERROR_401,
                         "500": ERROR_500,
+                        "503": ERROR_503,
                         "403": _json(
                             _ref("Error"),
                             "Readable by me, but not mine to change; or X-Journal-Storage"
@@ -308,6 +326,7 @@ def document() -> dict[str, Any]:
                         "400": CSRF_ERROR,
                         "401": ERROR_401,
                         "500": ERROR_500,
+                        "503": ERROR_503,
                         "403": _json(_ref("Error"), "Readable by me, but not mine to delete"),
                         "404": ERROR_404,
                     },
@@ -330,6 +349,7 @@ def document() -> dict[str, Any]:
                         ),
                         "401": ERROR_401,
                         "500": ERROR_500,
+                        "503": ERROR_503,
                     },
                 }
             },

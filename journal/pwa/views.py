@@ -177,7 +177,13 @@ def name_the_storage(response: Response) -> Response:
     """Every HTML answer says whose it is, so the service worker files it under that person
     and drops every page it holds when the answer is for nobody signed in."""
     # The offline page names nobody: nobody's page, and no query to load the signed-in user.
-    if response.mimetype == "text/html" and request.endpoint != "pwa.offline":
+    # Nor does a 503 (the database away, journal/errors.py): who is signed in is not known,
+    # and "nobody" would make the worker forget every page the device keeps.
+    if (
+        response.mimetype == "text/html"
+        and request.endpoint != "pwa.offline"
+        and response.status_code != 503
+    ):
         person = storage.storage_id(current_user) if current_user.is_authenticated else None
         response.headers[STORAGE_HEADER] = person or SIGNED_OUT
     return response
