@@ -12,19 +12,16 @@ from email.message import EmailMessage
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from journal import demo
 from journal.extensions import db
-from tests.browser.test_phone import (
-    AXE,
+from tests.browser.test_phone import (  # noqa: F401 (browser: the fixture, as is)
     AXE_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    MISSING,
     SMALL_TARGETS_JS,
     TARGET_PX,
+    browser,
     phone,
 )
 from tests.helpers import make_app
@@ -64,18 +61,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
             db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING.format(what=f"Chromium ({CHROMIUM})"), pytrace=False)
-    if not AXE.exists():
-        pytest.fail(MISSING.format(what=f"axe-core ({AXE})"), pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def wait_for_message(mailbox: Mailbox, to: str) -> EmailMessage:
     """The message to `to`: sent once the response has gone, so it may come a moment later."""
     deadline = time.monotonic() + 10
@@ -94,7 +79,10 @@ def check(page: Page) -> None:
     assert width <= 360
 
 
-def test_cal_resets_his_forgotten_password_from_the_email(browser: Browser, server: Server):
+def test_cal_resets_his_forgotten_password_from_the_email(
+    browser: Browser,  # noqa: F811 (the fixture imported above)
+    server: Server,
+):
     with phone(browser) as before, phone(browser, axe=True) as context:
         old_device = before.new_page()
         old_device.goto(f"{server.url}/login")
