@@ -52,6 +52,19 @@ def card_title(reflection: Reflection) -> str:
     return first_words(opening, TITLE_LIMIT)
 
 
+def card_excerpt(reflection: Reflection) -> str:
+    """What a card shows under its title: the words that come after the title's (from the first
+    part on to the others), so a card never says its opening twice."""
+    parts = (reflection.experience, reflection.insight, reflection.next_action)
+    words = " ".join(" ".join(plain_text(part) for part in parts if part).split())
+    title = card_title(reflection)
+    opening = title.removesuffix("…")
+    if not words.startswith(opening):
+        return words
+    rest = words[len(opening) :].lstrip(" ,;:.—-")
+    return f"…{rest}" if rest and title.endswith("…") else rest
+
+
 def audience(reflection: Reflection, viewer: User) -> str:
     """Who may read this reflection, in plain words, as its reader sees it."""
     mine = reflection.author_id == viewer.id
@@ -116,6 +129,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(file_size)
     app.add_template_global(meeting_label)
     app.add_template_global(card_title)
+    app.add_template_global(card_excerpt)
     app.add_template_global(audience)
     app.add_template_global(call_link)
     app.add_template_global(main_navigation)

@@ -9,6 +9,7 @@ wall alone would stop the usual payloads; both together also stop the parser-dis
 import re
 import unicodedata
 from functools import lru_cache, partial
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 
 import bleach
@@ -159,9 +160,12 @@ def unstorable(text: str) -> str | None:
 
 
 def first_words(markdown: str, limit: int) -> str:
-    """The opening of `markdown` as plain_text gives it, on one line, cut at a word to at most
-    `limit` characters with "…": a card's title, in the words the reader sees."""
-    text = " ".join(plain_text(markdown).split())
+    """The opening of `markdown` as plain text (no Markdown syntax, no tags, no link addresses
+    nor list bullets as plain_text keeps them, entities decoded, one line), cut at a word to at
+    most `limit` characters with "…": a card's title, in the words the reader sees."""
+    html = render_markdown(markdown or "")
+    plain = html_unescape(bleach.clean(str(html), tags=set(), strip=True))
+    text = " ".join(plain.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

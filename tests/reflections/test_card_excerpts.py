@@ -3,6 +3,9 @@ item 7): Journal, Today, a set's page, a meeting's page, and the action lists be
 
 import pytest
 
+from journal.models import Reflection
+from journal.templating import card_excerpt, card_title
+
 MARKDOWN = "About a **team that avoids giving me feedback**, _twice_."
 PLAIN = "About a team that avoids giving me feedback, twice."
 ACTION = "Ask **one** question at the [next meeting](https://example.org/)."
@@ -43,3 +46,25 @@ def test_the_open_actions_on_today_are_plain_words(visit, people):
 
     assert ACTION_PLAIN in page
     assert "**one**" not in page
+
+
+@pytest.mark.parametrize(
+    ("experience", "insight", "excerpt"),
+    [
+        # The title holds the whole first part: the excerpt goes on with the next.
+        ("A short **one**.", "What I _learned_.", "What I learned."),
+        # The title is cut: the excerpt takes up where it stopped.
+        (
+            "I brought my problem about a team that avoids giving me feedback in meetings.",
+            "Ask.",
+            "…feedback in meetings. Ask.",
+        ),
+        # Nothing after the title: no excerpt.
+        ("Only this.", "", ""),
+    ],
+)
+def test_a_cards_excerpt_goes_on_from_its_title(experience, insight, excerpt):
+    reflection = Reflection(experience=experience, insight=insight, next_action="")
+
+    assert card_excerpt(reflection) == excerpt
+    assert not excerpt or not excerpt.startswith(card_title(reflection))

@@ -140,7 +140,7 @@ def cards(element: Element) -> list[Card]:
                 uuid.UUID(match[1]),
                 link.text,
                 article.one("p", cls="audience").text,
-                article.one("p", cls="excerpt").text,
+                excerpt[0].text if (excerpt := article.select("p", cls="excerpt")) else "",
             )
         )
     return found
@@ -570,7 +570,8 @@ def test_a_facilitator_sees_what_was_shared_newest_first_with_author_meeting_and
     assert "facilitators of Glasgow 3" in shown[2].audience
     assert "Cara Candidate" in shown[2].audience
     for card, reflection in zip(shown, (cals, cys, caras), strict=True):
-        assert card.excerpt == reflection.experience
+        # Under the title, the words after it: the opening is never said twice.
+        assert card.excerpt == f"{reflection.insight} {reflection.next_action}"
         answer = fran.get(f"/reflections/{card.id}")
         assert answer.status_code == 200
         assert reflection.experience in answer.text
