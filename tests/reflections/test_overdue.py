@@ -90,3 +90,24 @@ def test_the_report_back_round_says_how_overdue_an_action_is(actions, visit):
     page = visit(cara).page("/")
     card = page.one("article", id=f"review-{written['late'].id}")
     said(card.one("p", cls="meta").text, written["late"], "late")
+
+
+def test_an_action_stored_due_at_the_edge_of_time_breaks_no_page(make, visit, today):
+    """Stored before dates were bounded (1970–2100), 9999-12-31 and 0001-01-01 still read."""
+    cara, fran = make.user("Cara Candidate"), make.user("Fran Facilitator")
+    glasgow = make.set("Glasgow 3", facilitators=[fran], candidates=[cara])
+    earlier, last = make.meeting(glasgow, days=-40), make.meeting(glasgow, days=-2)
+    make.meeting(glasgow, days=5)
+    make.reflection(cara, earlier, "facilitator", action_due=date(9999, 12, 31))
+    make.reflection(cara, last, "facilitator", action_due=date(1, 1, 1))
+    for person, address in [
+        (cara, "/"),
+        (cara, "/actions"),
+        (cara, "/reflections"),
+        (cara, "/api/v1/reflections"),
+        (fran, "/"),
+        (fran, f"/sets/{glasgow.id}"),
+        (fran, f"/sets/{glasgow.id}/brief"),
+        (fran, f"/sets/{glasgow.id}/brief.pdf"),
+    ]:
+        assert visit(person).get(address).status_code == 200, address
