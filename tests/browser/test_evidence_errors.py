@@ -1,7 +1,7 @@
 """The assessor sees her own error (issue 22, item 9), in real Chromium on a 360 px phone: a
-"not yet" without feedback, far down a claim's page, comes back with 400 at that form, the error
-in view and the focus there, with JavaScript and without; once corrected, the decision leads on
-to the next claim waiting for her.
+"not yet" without feedback, far down a claim's page, comes back with 400 and the summary of
+problems at the top (focused with JavaScript), whose link brings her to the message by the field,
+with JavaScript and without; once corrected, the decision leads on to the next claim waiting.
 
 Its own live server with the demo data (tests/browser/test_phone.py's fixtures), where ada's
 queue holds cara's claim on 1.2 (accepted) and 3.2 (awaiting her decision), then two more.
@@ -43,16 +43,21 @@ def send_not_yet_without_feedback(page: Page) -> int:
     return navigation.value.status
 
 
-def assert_at_the_error(page: Page) -> None:
+def assert_at_the_error(page: Page, java_script: bool) -> None:
+    """The summary at the top names her error (focused, with JavaScript); its link brings the
+    message by the field into view; her choice is kept."""
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text(MISSING_FEEDBACK)
+    expect(summary).to_be_in_viewport()
+    if java_script:
+        expect(summary).to_be_focused()
     form = page.locator("form.decision", has_text="3.2")
-    form_id = form.get_attribute("id")
-    assert page.url.endswith(f"#{form_id}")
+    expect(form.get_by_label("Not yet")).to_be_checked()
+    summary.get_by_role("link").first.click()
     error = form.locator("p.error")
     expect(error).to_have_text(MISSING_FEEDBACK)
     expect(error).to_be_in_viewport()
-    expect(form.get_by_label("Not yet")).to_be_checked()  # her choice kept
-    assert page.evaluate("() => document.activeElement && document.activeElement.id") == form_id
-    assert page.evaluate("() => window.scrollY") > 300  # not the page's top
+    assert page.evaluate("() => window.scrollY") > 300  # far below the page's top
 
 
 def test_ada_lands_at_her_error_and_then_goes_on_to_the_next_claim(
@@ -65,7 +70,7 @@ def test_ada_lands_at_her_error_and_then_goes_on_to_the_next_claim(
             claim_path = open_claim_on_3_2(page, server)
 
             assert send_not_yet_without_feedback(page) == 400
-            assert_at_the_error(page)
+            assert_at_the_error(page, java_script)
 
     with phone(browser) as context:
         page = context.new_page()

@@ -1,7 +1,8 @@
 """Deciding as an assessor works through her queue (issue 22, item 9): an invalid decision comes
-back on the claim's page with status 400, what she typed kept, and the browser lands at the form
-with the error; a saved decision leads on to what waits next for her (the claim's next criterion,
-then the oldest claim in her queue), or back to her workspace saying nothing waits."""
+back on the claim's page with status 400, what she typed kept, and the summary of problems at
+the page's top linking to the message by its field; a saved decision leads on to what waits
+next for her (the claim's next criterion, then the oldest claim in her queue), or back to her
+workspace saying nothing waits."""
 
 import pytest
 
@@ -18,45 +19,36 @@ def claim_id(app, cast, make) -> int:
     return offer(app, cast, write(make, cast), ("1.1", "2.1"), days_ago=3)
 
 
-def test_an_invalid_decision_lands_at_its_form_with_the_error(app, cast, claim_id, visit):
+def test_an_invalid_decision_comes_back_summarised_at_the_top_and_shown_at_its_form(
+    app, cast, claim_id, visit
+):
     criterion = cast.criteria["2.1"]
 
     answer = send_decision(visit(cast.ada), claim_id, criterion, "not_yet", "")
 
     assert answer.status_code == 400
     page = parse(answer.text)
+    # The summary at the top of the page (focused by app.js) links to the message by the field.
+    summary = page.one("div", id="error-summary")
+    assert "“not yet” needs feedback" in summary.text
     form = page.one("form", id=f"decision-{criterion}")
-    # The browser follows the action's fragment: it shows this form, not the page's top.
-    assert form.attrs["action"] == (
-        f"/evidence/claims/{claim_id}/criteria/{criterion}#decision-{criterion}"
-    )
-    assert form.attrs["tabindex"] == "-1"  # a fragment's target takes the focus
-    assert "“not yet” needs feedback" in form.one("p", cls="error").text
+    error = form.one("p", cls="error")
+    assert "“not yet” needs feedback" in error.text
+    assert summary.one("a").attrs["href"] == f"#{error.attrs['id']}"
     checked = [r.attrs["value"] for r in form.select("input", type="radio") if "checked" in r.attrs]
     assert checked == ["not_yet"]
-    # The other criterion's form is as it was: no error, not a focus target.
+    # The other criterion's form is as it was.
     other = page.one("form", id=f"decision-{cast.criteria['1.1']}")
-    assert "tabindex" not in other.attrs and not other.select("p", cls="error")
+    assert not other.select("p", cls="error")
 
 
-def test_every_decision_form_leads_back_to_itself(app, cast, claim_id, visit):
-    page = visit(cast.ada).page(f"/evidence/claims/{claim_id}")
-
-    for code in ("1.1", "2.1"):
-        criterion = cast.criteria[code]
-        form = page.one("form", id=f"decision-{criterion}")
-        assert form.attrs["action"].endswith(f"/criteria/{criterion}#decision-{criterion}")
-        assert "tabindex" not in form.attrs
-
-
-def test_an_invalid_comment_lands_at_the_comment_form(app, cast, claim_id, visit):
+def test_an_invalid_comment_comes_back_summarised_at_the_top(app, cast, claim_id, visit):
     answer = visit(cast.cara).post(f"/evidence/claims/{claim_id}/comments", {"body": " "})
 
     assert answer.status_code == 400
-    form = parse(answer.text).one("form", id="comment-form")
-    assert form.attrs["action"] == f"/evidence/claims/{claim_id}/comments#comment-form"
-    assert form.attrs["tabindex"] == "-1"
-    assert "Write something first." in form.text
+    page = parse(answer.text)
+    assert "Write something first." in page.one("div", id="error-summary").text
+    assert "Write something first." in page.one("form", id="comment-form").text
 
 
 def test_a_decision_leads_on_to_the_claims_next_criterion_waiting(app, cast, claim_id, visit):

@@ -98,6 +98,7 @@ def run_worker_command(app: Flask) -> subprocess.CompletedProcess:
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": TEST_REDIS_URL,
         "SECRET_KEY": "test-secret-key",
+        "BASE_URL": "http://localhost",  # production refuses to start without it
         "FLASK_JOBS_QUEUE": app.config["JOBS_QUEUE"],
     }
     return subprocess.run(

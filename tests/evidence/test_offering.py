@@ -325,7 +325,7 @@ def test_later_edits_do_not_change_the_copy_and_the_candidate_is_told(app, cast,
         "next_action": "",
         "action_due": "",
         "meeting_id": str(cast.last.id),
-        "set_id": "",
+        "set_id": str(cast.last.set_id),
         "visibility": "set",
         "base_version": "2",
     }
