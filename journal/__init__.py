@@ -24,13 +24,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     config.finalise(app)
 
-    from .extensions import csrf, db, login_manager, migrate, new_limiter
+    from .extensions import csrf, db, log_limiter_warnings, login_manager, migrate, new_limiter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter = new_limiter()
     limiter.init_app(app)
+    log_limiter_warnings(app)
     # Held here too: Flask-Limiter keeps only a weak reference when RATELIMIT_ENABLED is false,
     # and the views it wraps then fail once it is collected.
     app.extensions["password_limiter"] = limiter

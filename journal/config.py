@@ -2,8 +2,10 @@
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -28,6 +30,15 @@ DEFAULTS = {
     "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis away: each process counts in its own memory until it answers again (logged once
+    # each way), and sign-in goes on (README, "Running it in production").
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    # Seconds the web process waits for Redis to accept a connection, then for each answer:
+    # redis-py would wait for ever, and a page with it. Redis answers in well under a
+    # millisecond, so a second means it is away.
+    "REDIS_CONNECT_TIMEOUT": 1.0,
+    "REDIS_TIMEOUT": 1.0,
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
     # A browser that has signed in to an account guesses at it from a pool of its own
@@ -89,6 +100,7 @@ def finalise(app: Flask) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = _with_driver(config["SQLALCHEMY_DATABASE_URI"])
     if config.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_timeouts(config))
     if config.get("MAIL_URL"):
         from .mail.smtp import MailServer
 
@@ -111,6 +123,14 @@ def finalise(app: Flask) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not relaxed
+
+
+def redis_timeouts(config: Mapping[str, Any]) -> dict[str, float]:
+    """redis-py's socket options for the configured timeouts (the limiter's and the queue's)."""
+    return {
+        "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_TIMEOUT"],
+    }
 
 
 def _with_driver(url: str) -> str:
