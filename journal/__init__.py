@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config
+from . import config, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     config.finalise(app)
+    security.trust_proxies(app)
 
     from .extensions import csrf, db, log_limiter_warnings, login_manager, migrate, new_limiter
 
@@ -46,7 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         http,
         jobs,
         requestlog,
-        security,
         templating,
         transactions,
     )

@@ -70,6 +70,9 @@ DEFAULTS = {
     "RESET_LIMIT_PER_EMAIL": "5 per hour",
     # development: a generated secret key and cookies without the Secure flag (plain http).
     "DEVELOPMENT": False,
+    # Proxies in front of the app that each add to X-Forwarded-For and set X-Forwarded-Proto
+    # (README, "Behind a proxy"). 0: the headers are ignored, the address is the TCP peer's.
+    "PROXY_HOPS": 0,
 }
 
 ENVIRONMENT_KEYS = {
@@ -79,12 +82,13 @@ ENVIRONMENT_KEYS = {
     "MAIL_URL": "MAIL_URL",
     "MAIL_FROM": "MAIL_FROM",
     "BASE_URL": "BASE_URL",
+    "PROXY_HOPS": "PROXY_HOPS",
 }
 
 
 def load_environment(app: Flask) -> None:
     """Read the unprefixed variables a host sets: DATABASE_URL, SECRET_KEY, REDIS_URL, MAIL_URL,
-    MAIL_FROM, BASE_URL."""
+    MAIL_FROM, BASE_URL, PROXY_HOPS."""
     for variable, key in ENVIRONMENT_KEYS.items():
         if os.environ.get(variable):
             app.config[key] = os.environ[variable]
@@ -105,6 +109,7 @@ def finalise(app: Flask) -> None:
         from .mail.smtp import MailServer
 
         MailServer.from_url(config["MAIL_URL"])  # a mistyped MAIL_URL stops start-up, saying why
+    config["PROXY_HOPS"] = _proxy_hops(config["PROXY_HOPS"])
     relaxed = config["DEVELOPMENT"] or app.testing or app.debug
     if not config.get("SECRET_KEY"):
         if not relaxed:
@@ -131,6 +136,19 @@ def redis_timeouts(config: Mapping[str, Any]) -> dict[str, float]:
         "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
         "socket_timeout": config["REDIS_TIMEOUT"],
     }
+
+
+def _proxy_hops(value: object) -> int:
+    """PROXY_HOPS as a count; anything else stops start-up (a typo must not trust every
+    client's X-Forwarded-For, nor silently ignore the proxy's)."""
+    hops = value if isinstance(value, int) else None
+    if isinstance(value, str) and value.strip().isdigit():
+        hops = int(value)
+    if hops is None or isinstance(value, bool) or hops < 0:
+        raise RuntimeError(
+            f"PROXY_HOPS must be a whole number of proxies (0, 1, 2 ...), not {value!r}."
+        )
+    return hops
 
 
 def _with_driver(url: str) -> str:
