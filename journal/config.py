@@ -77,12 +77,11 @@ DEFAULTS = {
 
 ENVIRONMENT_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-    "SECRET_KEY": "SECRET_KEY",
-    "REDIS_URL": "REDIS_URL",
-    "MAIL_URL": "MAIL_URL",
-    "MAIL_FROM": "MAIL_FROM",
-    "BASE_URL": "BASE_URL",
-    "PROXY_HOPS": "PROXY_HOPS",
+    # The rest are read into settings of the same name.
+    **{
+        name: name
+        for name in ("SECRET_KEY", "REDIS_URL", "MAIL_URL", "MAIL_FROM", "BASE_URL", "PROXY_HOPS")
+    },
 }
 
 
