@@ -22,6 +22,7 @@ import pytest
 import redis
 from limits.storage import RedisStorage
 
+from journal import create_app
 from journal.extensions import db
 from tests.factories import PASSWORD
 from tests.helpers import DEMO_PAGES, AuthActions, csrf_token_of, demo_page_ids, make_app
@@ -263,3 +264,45 @@ def test_a_redis_stopped_mid_run_leaves_sign_in_and_pages_working(
 
     redis_proxy.start()
     assert served.test_client().get("/healthz").json["redis"] == "ok"
+
+
+@pytest.fixture
+def production_loggers() -> Iterator[None]:
+    """Flask-Limiter's and the request log's loggers, put back as they were after an app made as
+    production gave them stderr handlers (the next tests read them through pytest's)."""
+    loggers = [logging.getLogger(name) for name in ("flask-limiter", "journal.requests")]
+    saved = [(list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    yield
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def test_in_production_falling_back_is_on_stderr_once_and_no_address_is(
+    app, make, production_loggers, capsys
+):
+    person = make.user("Cara")
+    production = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "a-production-secret",
+            "BASE_URL": "https://journal.example.org",
+            "REDIS_URL": closed_port(),
+            "LOGIN_LIMIT_PER_ACCOUNT": "2 per hour",
+            "WTF_CSRF_SSL_STRICT": False,  # the test client speaks plain http
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
+    try:
+        wrong = [
+            sign_in(production, person.email, "wrong-password")[1].status_code for _ in range(3)
+        ]
+    finally:
+        with production.app_context():
+            db.engine.dispose()
+
+    assert wrong == [400, 400, 429]
+    logged = capsys.readouterr().err
+    assert logged.count(FALLING_BACK) == 1
+    assert person.email not in logged  # Flask-Limiter's "exceeded" line names the account
