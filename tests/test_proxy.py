@@ -6,16 +6,28 @@ the sign-in throttle counts by, nor make plain http look secure. Strict-Transpor
 sent on answers served over HTTPS (as the proxy says, once trusted) and never over plain http.
 """
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from journal.security import STRICT_TRANSPORT_SECURITY
 from tests.auth.test_auth import at_address, sign_in
 from tests.helpers import AuthActions, make_app
+from tests.mail.smtp_server import free_port
 from tests.test_security import assert_browser_wall
 
 LIMITS = {"LOGIN_LIMIT_PER_ADDRESS": "3 per hour", "LOGIN_LIMIT_PER_ACCOUNT": "50 per hour"}
 HSTS = "Strict-Transport-Security"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def guesses_from(app, forwarded_for: list[str]) -> list[int]:
@@ -186,3 +198,56 @@ def test_a_database_outage_answer_carries_the_csp_and_over_https_hsts(tmp_path, 
     assert_browser_wall(answer)
     assert (answer.headers.get(HSTS) == STRICT_TRANSPORT_SECURITY) == (scheme == "https")
     assert OperationalError.__name__ not in answer.text
+
+
+# Under gunicorn, as production serves it -------------------------------------------------
+
+
+@contextmanager
+def served_by_gunicorn(tmp_path, **environment: str) -> Iterator[str]:
+    """The app under gunicorn with the repository's gunicorn.conf.py, on SQLite; its address."""
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(  # noqa: S603 - gunicorn from the venv, arguments written here
+        [gunicorn, "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "SECRET_KEY": "a-production-secret",
+            "BASE_URL": "https://journal.example.org",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'journal.sqlite'}",
+            **environment,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def asked_over_https_by_a_local_process(address: str) -> dict[str, str]:
+    url = f"{address}/healthz"
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own server
+        return dict(answer.headers)
+
+
+@pytest.mark.parametrize(("hops", "secure"), [("0", False), ("1", True)])
+def test_under_gunicorn_only_proxy_hops_decides_whether_forwarded_headers_count(
+    tmp_path, hops, secure
+):
+    with served_by_gunicorn(tmp_path, PROXY_HOPS=hops) as address:
+        headers = asked_over_https_by_a_local_process(address)
+
+    assert (HSTS in headers) == secure
+    assert "Content-Security-Policy" in headers
