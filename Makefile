@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEV := FLASK_DEVELOPMENT=true
 
-.PHONY: run test lint browser-deps bench bench-deps clean
+.PHONY: run test security lint browser-deps bench bench-deps clean
 
 $(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,24 @@ run: $(VENV)/.run-installed
 	$(DEV) $(BIN)/flask --app wsgi demo --if-empty
 	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-## test: install, lint, run every test (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-test: $(VENV)/.test-installed browser-deps
+## test: install, lint, security checks, run every test (SQLite; PostgreSQL too when
+## TEST_DATABASE_URL is set)
+test: $(VENV)/.test-installed browser-deps security
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check journal tests
 	$(BIN)/pytest -n auto --dist loadfile --durations=20
+
+## security: bandit over the app's code; pip-audit over the installed packages, which needs
+## PyPI's JSON API: --strict fails when any package could not be looked up, never a silent pass
+## (AUDIT_DEPENDENCIES=no skips it, saying so, where PyPI cannot be reached).
+AUDIT_DEPENDENCIES ?= yes
+security: $(VENV)/.test-installed
+	$(BIN)/bandit -c pyproject.toml -r journal -q
+ifeq ($(AUDIT_DEPENDENCIES),no)
+	@echo "WARNING: installed packages NOT audited for known vulnerabilities (AUDIT_DEPENDENCIES=no)" >&2
+else
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
+endif
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -11,3 +11,7 @@ import multiprocessing
 workers = multiprocessing.cpu_count() * 2 + 1
 # Sync workers behind a buffering proxy (nginx or the host's): the app does no long polling.
 worker_class = "sync"
+# Forwarded headers are trusted by the app alone, when PROXY_HOPS says how many proxies set
+# them (README, "Behind a proxy"): gunicorn's own default would believe X-Forwarded-Proto from
+# any local process, and make plain http look like HTTPS whatever PROXY_HOPS says.
+forwarded_allow_ips = ""

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config
+from . import config, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,14 +23,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     config.finalise(app)
+    security.trust_proxies(app)
 
-    from .extensions import csrf, db, login_manager, migrate, new_limiter
+    from .extensions import csrf, db, log_limiter_warnings, login_manager, migrate, new_limiter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter = new_limiter()
     limiter.init_app(app)
+    log_limiter_warnings(app)
     # Held here too: Flask-Limiter keeps only a weak reference when RATELIMIT_ENABLED is false,
     # and the views it wraps then fail once it is collected.
     app.extensions["password_limiter"] = limiter
@@ -45,7 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         http,
         jobs,
         requestlog,
-        security,
         templating,
         transactions,
     )

@@ -151,9 +151,8 @@ def _asset(name: str, body: bytes) -> Asset:
 
 
 def init_app(app: Flask) -> None:
-    if not app.has_static_folder:
+    if app.static_folder is None:
         return
-    assert app.static_folder is not None
     watch = app.debug or bool(app.config.get("DEVELOPMENT"))
     files = Manifest(app.static_folder, watch=watch)
     app.extensions["assets"] = files

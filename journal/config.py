@@ -2,8 +2,10 @@
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -28,6 +30,15 @@ DEFAULTS = {
     "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis away: each process counts in its own memory until it answers again (logged once
+    # each way), and sign-in goes on (README, "Running it in production").
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    # Seconds the web process waits for Redis to accept a connection, then for each answer:
+    # redis-py would wait for ever, and a page with it. Redis answers in well under a
+    # millisecond, so a second means it is away.
+    "REDIS_CONNECT_TIMEOUT": 1.0,
+    "REDIS_TIMEOUT": 1.0,
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
     # A browser that has signed in to an account guesses at it from a pool of its own
@@ -59,21 +70,24 @@ DEFAULTS = {
     "RESET_LIMIT_PER_EMAIL": "5 per hour",
     # development: a generated secret key and cookies without the Secure flag (plain http).
     "DEVELOPMENT": False,
+    # Proxies in front of the app that each add to X-Forwarded-For and set X-Forwarded-Proto
+    # (README, "Behind a proxy"). 0: the headers are ignored, the address is the TCP peer's.
+    "PROXY_HOPS": 0,
 }
 
 ENVIRONMENT_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-    "SECRET_KEY": "SECRET_KEY",
-    "REDIS_URL": "REDIS_URL",
-    "MAIL_URL": "MAIL_URL",
-    "MAIL_FROM": "MAIL_FROM",
-    "BASE_URL": "BASE_URL",
+    # The rest are read into settings of the same name.
+    **{
+        name: name
+        for name in ("SECRET_KEY", "REDIS_URL", "MAIL_URL", "MAIL_FROM", "BASE_URL", "PROXY_HOPS")
+    },
 }
 
 
 def load_environment(app: Flask) -> None:
     """Read the unprefixed variables a host sets: DATABASE_URL, SECRET_KEY, REDIS_URL, MAIL_URL,
-    MAIL_FROM, BASE_URL."""
+    MAIL_FROM, BASE_URL, PROXY_HOPS."""
     for variable, key in ENVIRONMENT_KEYS.items():
         if os.environ.get(variable):
             app.config[key] = os.environ[variable]
@@ -89,10 +103,12 @@ def finalise(app: Flask) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = _with_driver(config["SQLALCHEMY_DATABASE_URI"])
     if config.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_timeouts(config))
     if config.get("MAIL_URL"):
         from .mail.smtp import MailServer
 
         MailServer.from_url(config["MAIL_URL"])  # a mistyped MAIL_URL stops start-up, saying why
+    config["PROXY_HOPS"] = _proxy_hops(config["PROXY_HOPS"])
     relaxed = config["DEVELOPMENT"] or app.testing or app.debug
     if not config.get("SECRET_KEY"):
         if not relaxed:
@@ -111,6 +127,27 @@ def finalise(app: Flask) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not relaxed
+
+
+def redis_timeouts(config: Mapping[str, Any]) -> dict[str, float]:
+    """redis-py's socket options for the configured timeouts (the limiter's and the queue's)."""
+    return {
+        "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_TIMEOUT"],
+    }
+
+
+def _proxy_hops(value: object) -> int:
+    """PROXY_HOPS as a count; anything else stops start-up (a typo must not trust every
+    client's X-Forwarded-For, nor silently ignore the proxy's)."""
+    hops = value if isinstance(value, int) else None
+    if isinstance(value, str) and value.strip().isdigit():
+        hops = int(value)
+    if hops is None or isinstance(value, bool) or hops < 0:
+        raise RuntimeError(
+            f"PROXY_HOPS must be a whole number of proxies (0, 1, 2 ...), not {value!r}."
+        )
+    return hops
 
 
 def _with_driver(url: str) -> str:

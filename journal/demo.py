@@ -26,7 +26,7 @@ from .models import (
     utcnow,
 )
 
-PASSWORD = "demo-password"  # noqa: S105 - published in SPEC.md and the README on purpose
+PASSWORD = "demo-password"  # nosec B105 # noqa: S105 - published in SPEC.md and the README on purpose
 
 PEOPLE = [
     ("admin@example.org", "Alex Admin", True),

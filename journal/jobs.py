@@ -8,6 +8,11 @@ With Redis, a job is queued on `JOBS_QUEUE` and a worker runs it:
 factory's app context, which each job's forked process inherits; a job also runs under plain
 `rq worker` (RQ's command), where `task` creates the app itself. Without Redis, as in
 development on the embedded SQLite, `enqueue` runs the job at once, so every feature works.
+
+When REDIS_URL is set but Redis does not answer (down, restarting, unreachable), `enqueue` runs
+the job at once too, as without Redis, rather than lose it or fail the page (README, "Running it
+in production"). The web process talks to Redis with short timeouts (REDIS_CONNECT_TIMEOUT,
+REDIS_TIMEOUT), so a Redis that never answers costs a page a second or two, never a hang.
 """
 
 import functools
@@ -17,7 +22,11 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
+
+from .config import redis_timeouts
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,13 +50,20 @@ def task(function: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def redis_connection(app: Flask | None = None) -> Redis:
+    """A connection to REDIS_URL that gives up after the configured timeouts (redis-py's
+    default is to wait for ever, connecting and reading alike)."""
+    config = (app or current_app).config
+    return Redis.from_url(config["REDIS_URL"], **redis_timeouts(config))
+
+
 def queue(app: Flask | None = None):
-    """The RQ queue the app's jobs go to (REDIS_URL must be set)."""
-    from redis import Redis
+    """The RQ queue the app's jobs go to (REDIS_URL must be set). The worker's own blocking
+    reads outlast REDIS_TIMEOUT: RQ's Worker raises the socket timeout of its connection."""
     from rq import Queue
 
     config = (app or current_app).config
-    return Queue(config["JOBS_QUEUE"], connection=Redis.from_url(config["REDIS_URL"]))
+    return Queue(config["JOBS_QUEUE"], connection=redis_connection(app))
 
 
 def is_queued() -> bool:
@@ -56,15 +72,20 @@ def is_queued() -> bool:
 
 
 def enqueue(function: Callable[..., Any], *args: Any) -> None:
-    """Run `function(*args)` in the background (RQ), or now when there is no Redis.
-
-    Raises redis.exceptions.RedisError when Redis is configured but cannot be reached: the
-    caller says so to the person waiting.
-    """
-    if not is_queued():
-        function(*args)
-        return
-    enqueue_with(function, *args)
+    """Run `function(*args)` in the background (RQ), or now when there is no Redis or Redis
+    does not answer (logged). A job must be safe to run twice: Redis may have taken one whose
+    answer was lost, and a worker then runs it after this process has."""
+    if is_queued():
+        try:
+            enqueue_with(function, *args)
+            return
+        except RedisError as error:
+            current_app.logger.warning(
+                "Job queue (Redis) unreachable, running %s now instead: %s",
+                function.__name__,
+                error,
+            )
+    function(*args)
 
 
 def enqueue_with(function: Callable[..., Any], *args: Any, **options: Any) -> None:

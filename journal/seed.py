@@ -442,7 +442,7 @@ def demo_history(report: SeedReport, now: datetime) -> int | None:
     """
     if not demo.exists():
         return None
-    rng = random.Random(f"{SEED} demo history")  # noqa: S311 - reproducible, not secret
+    rng = random.Random(f"{SEED} demo history")  # nosec B311 # noqa: S311 - reproducible, not secret
     meetings, rows = [], []
     for set_name, (count, people) in DEMO_HISTORY.items():
         set_id = db.session.scalar(select(LearningSet.id).where(LearningSet.name == set_name))
@@ -540,7 +540,7 @@ class _Cohort:
 
 def _plan(index: int, now: datetime) -> _Cohort:
     """Cohort `index`'s people, sets and meetings; the same every time but for `now`."""
-    rng = random.Random(f"{SEED} cohort {index}")  # noqa: S311 - reproducible, not secret
+    rng = random.Random(f"{SEED} cohort {index}")  # nosec B311 # noqa: S311 - reproducible, not secret
     prefix = f"cohort{index:04d}"
     set_count, length = rng.randint(3, 5), rng.randint(14, 20)
     today = now.astimezone(LONDON).date()
@@ -594,7 +594,7 @@ def _queue(
     cohort: _Cohort, need: int, now: datetime, rows: list[_Queued], present: Set[uuid.UUID]
 ) -> int:
     """Queue up to `need` of the cohort's reflections not `present`; how many were queued."""
-    rng = random.Random(f"{SEED} cohort {cohort.index} reflections")  # noqa: S311 - reproducible, not secret
+    rng = random.Random(f"{SEED} cohort {cohort.index} reflections")  # nosec B311 # noqa: S311 - reproducible, not secret
     added = 0
     for row, draws, slot in _write(cohort.slots(), rng, now):
         if added == need:

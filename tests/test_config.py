@@ -11,7 +11,15 @@ from journal import create_app
 from journal.extensions import db
 from tests.helpers import csrf_token_of, make_app
 
-HOST_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "MAIL_URL", "MAIL_FROM", "BASE_URL")
+HOST_VARIABLES = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "REDIS_URL",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "BASE_URL",
+    "PROXY_HOPS",
+)
 
 
 @pytest.fixture

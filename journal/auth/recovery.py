@@ -30,8 +30,8 @@ def ask_for_reset(email: str) -> None:
         accounts.secret_hash(token),
         absolute_url("auth.reset_password", token=token),
         expires_at.isoformat(),
-        # Should even queueing fail, the admins see that a reset was lost, never for whom: the
-        # address may have no account.
+        # No recipient named: should the log mention this job, it never says for whom (the
+        # address may have no account).
         kind="password_reset",
     )
 

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from redis.exceptions import RedisError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -484,26 +483,17 @@ def request_export(enrolment: Enrolment, requester: User, kind: ExportFormat) ->
 
 
 def start(export: PortfolioExport) -> None:
-    """Queue the job (or run it now, without Redis). The export must be committed first."""
+    """Queue the job, or run it now without Redis or while Redis does not answer (jobs.enqueue;
+    run_export runs an export once however often it is started). The export must be committed
+    first."""
     jobs.enqueue(run_export, export.id)
 
 
-def fail_to_queue(export: PortfolioExport) -> None:
-    export.status, export.error = ExportStatus.FAILED.value, "The job queue could not be reached."
-    export.finished_at = utcnow()
-
-
 def ask(enrolment: Enrolment, requester: User, kind: ExportFormat) -> PortfolioExport:
-    """What the exports page's buttons do: store the export, commit, and start its job; when
-    the queue cannot be reached, the export says so (commits)."""
+    """What the exports page's buttons do: store the export, commit, and start its job."""
     export = request_export(enrolment, requester, kind)
     db.session.commit()
-    try:
-        start(export)
-    except RedisError:
-        db.session.rollback()
-        fail_to_queue(export)
-        db.session.commit()
+    start(export)
     return export
 
 

@@ -1,10 +1,11 @@
 """Sending by a job, so a slow or failing mail server never makes a page slow or fail.
 
 With Redis (REDIS_URL), the job goes on the queue with RQ's retries and backoff
-(MAIL_RETRY_INTERVALS). Without it, the job runs once after the response has been sent
-(Werkzeug's call_on_close), or at once outside a request (a command), and nothing it raises
-reaches the page. A message the server never takes, after its last attempt, is logged (never its
-body: it may hold a link that signs someone in) and kept as a FailedMail row for the admins.
+(MAIL_RETRY_INTERVALS). Without it, or while it does not answer, the job runs once after the
+response has been sent (Werkzeug's call_on_close), or at once outside a request (a command), and
+nothing it raises reaches the page. A message the server never takes, after its last attempt, is
+logged (never its body: it may hold a link that signs someone in) and kept as a FailedMail row
+for the admins.
 """
 
 import email
@@ -36,24 +37,27 @@ def send_later(message: EmailMessage, kind: str) -> None:
         message.as_string(),
         kind=kind,
         recipient=str(message["To"]),
-        subject=str(message["Subject"]),
     )
 
 
-def run_later(
-    job: Callable[..., Any], *args: Any, kind: str, recipient: str = "", subject: str = ""
-) -> None:
-    """Run a mail job (a `jobs.task`) on the queue with retries, or inline after the response.
-    `kind`, `recipient` and `subject` are what admins are shown if it cannot even be queued."""
+def run_later(job: Callable[..., Any], *args: Any, kind: str, recipient: str = "") -> None:
+    """Run a mail job (a `jobs.task`) on the queue with retries, or inline after the response
+    (without Redis, or while it does not answer). `kind` and `recipient` name it in the log."""
     if jobs.is_queued():
         try:
             _enqueue(job, *args)
-        except RedisError:
-            # The page goes on: the message is lost, and the admins are told it was.
-            current_app.logger.exception("E-mail %s to %s could not be queued", kind, recipient)
-            _record(kind, recipient, subject, "The job queue (Redis) could not be reached.")
-            db.session.commit()
-    elif has_request_context():
+            return
+        except RedisError as error:
+            # Sent from here instead, once, as without Redis: a message that waits for Redis to
+            # come back may be one someone is waiting for (a reset link). README, "Running it in
+            # production".
+            current_app.logger.warning(
+                "Job queue (Redis) unreachable, sending e-mail %s to %s from the web process: %s",
+                kind,
+                recipient,
+                error,
+            )
+    if has_request_context():
         app = current_app._get_current_object()
 
         @after_this_request

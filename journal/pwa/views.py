@@ -108,7 +108,7 @@ def service_worker():
     body = _render(
         "pwa/sw.js",
         version=version,
-        shell=urls,
+        shell=urls,  # nosec B604 # the template's list of pages, no process is started
         offline_url=url_for("pwa.offline"),
         scripts=[asset(name) for name in WORKER_SCRIPTS],
         storage_header=STORAGE_HEADER,

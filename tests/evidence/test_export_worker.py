@@ -98,7 +98,8 @@ def run_worker_command(app: Flask) -> subprocess.CompletedProcess:
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": TEST_REDIS_URL,
         "SECRET_KEY": "test-secret-key",
-        "BASE_URL": "http://localhost",  # production refuses to start without it
+        # Production refuses to start without it (README, "Configuration").
+        "BASE_URL": "https://journal.example.org",
         "FLASK_JOBS_QUEUE": app.config["JOBS_QUEUE"],
     }
     return subprocess.run(
