@@ -40,17 +40,11 @@ test: $(VENV)/.test-installed browser-deps security
 	$(BIN)/ruff format --check journal tests
 	$(BIN)/pytest -n auto --dist loadfile --durations=20
 
-## security: bandit over the app's code; pip-audit over the installed packages, which needs
-## PyPI's JSON API: --strict fails when any package could not be looked up, never a silent pass
-## (AUDIT_DEPENDENCIES=no skips it, saying so, where PyPI cannot be reached).
-AUDIT_DEPENDENCIES ?= yes
+## security: bandit over the app's code; pip-audit over the installed packages, failing on a
+## known vulnerability and saying loudly when it could look nothing up (tests/audit_dependencies.py)
 security: $(VENV)/.test-installed
 	$(BIN)/bandit -c pyproject.toml -r journal -q
-ifeq ($(AUDIT_DEPENDENCIES),no)
-	@echo "WARNING: installed packages NOT audited for known vulnerabilities (AUDIT_DEPENDENCIES=no)" >&2
-else
-	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
-endif
+	$(BIN)/python -m tests.audit_dependencies
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
