@@ -1,0 +1,43 @@
+"""The notification setting on Account, and the one-click unsubscribe address every
+notification carries (RFC 8058)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import csrf, db
+from ..models import EmailChoice
+from ..policy import get_unsubscriber
+from .forms import LABELS, NotificationsForm
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.post("/account/notifications")
+@login_required
+def setting():
+    form = NotificationsForm()
+    if not form.validate_on_submit():
+        from ..auth.views import account_page
+
+        return account_page(400, notifications_form=form)
+    current_user.email_notifications = form.email_notifications.data
+    db.session.commit()
+    chosen = LABELS[EmailChoice(form.email_notifications.data)]
+    flash(f"Saved: e-mail me {chosen.lower()}.")
+    return redirect(url_for("auth.account", _anchor="notifications"))
+
+
+# Exempt from CSRF on purpose: a mail client's one-click POST (RFC 8058) has no session and no
+# form token. The signed token in the address is the credential, and the one thing it can do
+# is turn its owner's notifications off; a GET only shows the button, as mail scanners fetch
+# links.
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    user = get_unsubscriber(token)
+    done = request.method == "POST"
+    if done:
+        user.email_notifications = EmailChoice.NEVER.value
+        db.session.commit()
+    response = render_template("notifications/unsubscribe.html", user=user, done=done)
+    return response, 200, {"Referrer-Policy": "no-referrer"}
