@@ -1,12 +1,16 @@
 """Events and who is told of them: a job per event works out the recipients (by the policy),
 then e-mails each at once or keeps the event for their digest, as each chose on Account."""
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from email.message import EmailMessage
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import jobs
+from ..cli import LOCAL_URL
 from ..extensions import db
 from ..mail import delivery
 from ..models import (
@@ -57,9 +61,31 @@ def _later(event: str, *ids: int) -> None:
     delivery.run_later(tell, event, *ids, kind="notification")
 
 
+def links_from_base_url() -> AbstractContextManager:
+    """Where a job builds its links: BASE_URL (or SERVER_NAME), never a request; production
+    requires one of them. In development without either (`make run`), the local server's
+    address, as the invite command does."""
+    config = current_app.config
+    if config.get("BASE_URL") or config.get("SERVER_NAME"):
+        return nullcontext()
+    return current_app.test_request_context(base_url=LOCAL_URL)
+
+
 @jobs.task
 def tell(event: str, *ids: int) -> None:
-    """The job: tell each person who may know of the event, as they chose."""
+    """The job: tell each person who may know of the event, as they chose. The digest's events
+    are committed before any message is sent: a message that fails rolls the session back."""
+    with links_from_base_url():
+        messages_now = _record_and_compose(event, *ids)
+    # Outside that context: a message is sent as a job's, not as a request's (after it).
+    for message in messages_now:
+        delivery.send_later(message, kind="notification")
+
+
+def _record_and_compose(event: str, *ids: int) -> list[EmailMessage]:
+    """Keep the event for those who chose a digest (committed), and compose the message of
+    each who chose each time."""
+    now: list[Told] = []
     for told in RECIPIENTS[event](*ids):
         if told.user.id == (told.actor.id if told.actor else None):
             continue  # nobody is told of what they did themselves
@@ -67,7 +93,7 @@ def tell(event: str, *ids: int) -> None:
             continue
         choice = told.user.email_notifications
         if choice == EmailChoice.EACH:
-            delivery.send_later(messages.one_event(told), kind="notification")
+            now.append(told)
         elif choice == EmailChoice.DAILY:
             db.session.add(
                 Notification(
@@ -77,7 +103,9 @@ def tell(event: str, *ids: int) -> None:
                     target=told.target,
                 )
             )
+    composed = [messages.one_event(told) for told in now]
     db.session.commit()
+    return composed
 
 
 def _reflection_comment(comment_id: int) -> list[Told]:
@@ -171,7 +199,9 @@ def send_digests() -> int:
             if may_be_told(user, e.kind, e.target)
         ]
         if told and user.email_notifications != EmailChoice.NEVER:
-            delivery.send_later(messages.digest(user, told), kind="digest")
+            with links_from_base_url():
+                message = messages.digest(user, told)
+            delivery.send_later(message, kind="digest")
             sent += 1
         for event in events:
             event.sent_at = moment

@@ -35,9 +35,9 @@ def setting():
 @csrf.exempt
 def unsubscribe(token: str):
     user = get_unsubscriber(token)
-    done = request.method == "POST"
+    email, done = user.email, request.method == "POST"  # read before the commit expires it
     if done:
         user.email_notifications = EmailChoice.NEVER.value
         db.session.commit()
-    response = render_template("notifications/unsubscribe.html", user=user, done=done)
+    response = render_template("notifications/unsubscribe.html", email=email, done=done)
     return response, 200, {"Referrer-Policy": "no-referrer"}

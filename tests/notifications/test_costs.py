@@ -5,7 +5,9 @@ told by e-mail")."""
 
 import pytest
 
-from journal.models import Decision
+from journal.extensions import db
+from journal.models import Decision, User
+from journal.notifications import unsubscribe
 from tests.evidence.conftest import offer, write
 
 EXPECTED = {"reflection comment": 9, "offer": 10, "decision": 8, "claim comment": 8}
@@ -43,3 +45,18 @@ def test_a_page_that_makes_an_event_costs_what_it_did(app, make, cast, visit, co
 
     assert answer.status_code == 302
     assert len(counted) == EXPECTED[event], [s[:120] for s in counted.statements]
+
+
+@pytest.mark.parametrize(("method", "expected"), [("get", 1), ("post", 2)])
+def test_the_unsubscribe_page_costs_one_query_and_one_write(
+    app, cast, count_queries, method, expected
+):
+    with app.app_context():
+        token = unsubscribe.token_for(db.session.get(User, cast.cara.id))
+    browser = app.test_client()
+
+    with count_queries() as counted:
+        answer = getattr(browser, method)(f"/unsubscribe/{token}")
+
+    assert answer.status_code == 200
+    assert len(counted) == expected, counted.statements

@@ -180,3 +180,17 @@ def test_a_candidate_without_an_assessor_tells_nobody(app, make, cast, visit, ma
 
     assert answer.status_code == 302
     assert mailbox.messages == []
+
+
+def test_without_base_url_links_name_the_local_server_never_the_request(
+    app, make, cast, visit, mailbox
+):
+    app.config["BASE_URL"] = None  # development (`make run`): production requires it
+    reflection = reflection_by_cara(make, cast)
+
+    send(visit(cast.fran), f"/reflections/{reflection.id}/comments", {"body": "Hm."})
+
+    message = only_message_to(mailbox, cast.cara)
+    links = LINK.findall(text_of(message))
+    assert f"http://127.0.0.1:5000/reflections/{reflection.id}" in links
+    assert all(link.startswith("http://127.0.0.1:5000/") for link in links)
