@@ -276,3 +276,16 @@ def test_a_forged_or_altered_link_does_nothing(app, cast, how, method):
             db.session.scalars(select(User.id)).all()
         )
         assert db.session.scalars(select(Notification)).all() == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_post_that_is_not_a_form_unsubscribes_nobody(app, cast, content_type):
+    with app.app_context():
+        token = unsubscribe.token_for(db.session.get(User, cast.cara.id))
+
+    answer = app.test_client().post(
+        f"/unsubscribe/{token}", data='{"List-Unsubscribe": "One-Click"}', content_type=content_type
+    )
+
+    assert answer.status_code == 400
+    assert choice_of(app, cast.cara) == "each"
