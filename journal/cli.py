@@ -438,6 +438,18 @@ def purge_exports_command() -> None:
         click.echo(f"Deleted {deleted} exports past their lifetime ({hours} hours).")
 
 
+@click.command("send-digests")
+@with_appcontext
+@_migrated
+def send_digests_command() -> None:
+    """E-mail each person who chose a daily digest what happened since their last one: run it
+    from cron once a day (README: "What you are told by e-mail")."""
+    from .notifications.events import send_digests
+
+    sent = send_digests()
+    click.echo(f"Sent {sent} digest{'s' if sent != 1 else ''}.")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -467,6 +479,7 @@ def init_app(app: Flask) -> None:
         revoke_invitation_command,
         seed_command,
         purge_exports_command,
+        send_digests_command,
         backup_command,
     )
     for command in commands:

@@ -87,6 +87,14 @@ class Decision(StrEnum):
     NOT_YET = "not_yet"
 
 
+class EmailChoice(StrEnum):
+    """How often someone is e-mailed what happened (README: "What you are told by e-mail")."""
+
+    EACH = "each"  # a message per event
+    DAILY = "daily"  # one digest a day (flask send-digests)
+    NEVER = "never"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     # The administration lists people by name, a page at a time.
@@ -101,6 +109,10 @@ class User(UserMixin, db.Model):
     # session and remember cookie issued before stops working.
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    # A server default only: rows written by earlier migrations' tests and data take it too.
+    email_notifications: Mapped[str] = mapped_column(
+        String(10), server_default=EmailChoice.EACH.value
+    )
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.set_id"
@@ -555,3 +567,23 @@ class FailedMail(db.Model):
     error: Mapped[str] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(default=1)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+
+class Notification(db.Model):
+    """Something that happened, waiting for the day's digest of someone who chose one
+    (journal/notifications/): who did what to which reflection or claim, never its words."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_unsent", "sent_at", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A reflection's UUID or a claim's id, as `kind` says.
+    target: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

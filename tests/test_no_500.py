@@ -313,15 +313,25 @@ def test_an_odd_invitation_token_is_an_invalid_link(app, token, odd):
 # Every page of signing in, invitations and the administration ---------------------------------
 
 ODD_VALUES = ["\x00", "%00", "%ff", "9" * 25, "-1", "0", "x" * 5_000, NUL_EMAIL]
-FIELDS = ["email", "password", "remember", "name", "confirm", "current_password", "role", "set_id"]
+FIELDS = [
+    "email",
+    "password",
+    "remember",
+    "name",
+    "confirm",
+    "current_password",
+    "role",
+    "set_id",
+    "email_notifications",
+]
 
 
 def _paths(app: Flask, value: str) -> list[tuple[str, str, str]]:
-    """(method, path, endpoint) of every auth, admin and calendar route, each address variable
-    `value`."""
+    """(method, path, endpoint) of every auth, admin, calendar and notifications route, each
+    address variable `value`."""
     found = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in ("auth", "admin", "calendar"):
+        if rule.endpoint.split(".")[0] not in ("auth", "admin", "calendar", "notifications"):
             continue
         path = re.sub(r"<[^>]+>", value, rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

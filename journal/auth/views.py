@@ -22,6 +22,7 @@ from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
 from ..models import Membership, User
+from ..notifications.forms import NotificationsForm
 from ..sets.meetings import memberships_of
 from . import accounts, recovery, throttle
 from .forms import (
@@ -185,11 +186,27 @@ def account():
             throttle.record_wrong_password()
         field = form.current_password if wrong_current else form.password
         field.errors = [problem]
-    status = 400 if request.method == "POST" else 200
+    return account_page(400 if request.method == "POST" else 200, form=form)
+
+
+def account_page(
+    status: int,
+    form: ChangePasswordForm | None = None,
+    notifications_form: NotificationsForm | None = None,
+):
+    """Account with each form as sent (the one refused shows its errors), the others fresh."""
+    if notifications_form is None:
+        notifications_form = NotificationsForm(
+            formdata=None, email_notifications=current_user.email_notifications
+        )
     memberships = memberships_of(current_user)
     calendar_feed = feeds.feed_of(current_user)
     return render_template(
-        "auth/account.html", form=form, memberships=memberships, calendar_feed=calendar_feed
+        "auth/account.html",
+        form=form or ChangePasswordForm(formdata=None),
+        notifications_form=notifications_form,
+        memberships=memberships,
+        calendar_feed=calendar_feed,
     ), status
 
 

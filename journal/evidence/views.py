@@ -29,6 +29,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..http import paginate
 from ..models import AuditEvent, Decision, EvidenceClaim, ExportFormat, ExportStatus
+from ..notifications import events as notify
 from ..policy import (
     Act,
     ClaimRole,
@@ -92,6 +93,8 @@ def offer(reflection_id: uuid.UUID):
         return redirect(_claim_url(earlier))
     db.session.commit()
     assessors = sorted({c.enrolment.assessor.name for c in made if c.enrolment.assessor})
+    for claim in made:
+        notify.claim_offered(claim.id)
     flash(
         "Offered as evidence"
         + (f" to {' and '.join(assessors)}." if assessors else ".")
@@ -267,6 +270,7 @@ def decide(claim_id: int, criterion_id: int):
     except ClaimClosed as problem:
         return _closed(claim, problem)
     db.session.commit()
+    notify.claim_decided(claim_id, criterion_id)
     return _lead_on(claim, f"Decision on {claimed.criterion.code} saved.")
 
 
@@ -322,6 +326,7 @@ def comment(claim_id: int):
     except ClaimClosed as problem:
         return _closed(claim, problem)
     db.session.commit()
+    notify.claim_commented(added.id)
     flash("Comment added.")
     # The page of comments it is on: they are listed in the order written.
     size = current_app.config["PAGE_SIZE"]

@@ -32,6 +32,7 @@ from .evidence import (
     readable_enrolments,
     role_on,
 )
+from .notifications import get_unsubscriber, may_be_told
 from .reflections import (
     can_edit,
     can_read,
@@ -82,8 +83,10 @@ __all__ = [
     "get_reflection",
     "get_reflection_to_comment",
     "get_set",
+    "get_unsubscriber",
     "is_member",
     "may",
+    "may_be_told",
     "may_write_on",
     "membership_in",
     "portfolio_claims",

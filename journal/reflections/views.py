@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import ConfirmForm, Form, optional_id
 from ..http import number_arg, paginate, positive_id
 from ..models import ActionStatus, LearningSet, Meeting, Reflection, SetRole, Visibility
+from ..notifications import events as notify
 from ..policy import (
     can_brief,
     can_delete_comment,
@@ -243,6 +244,7 @@ def add_comment(reflection_id: uuid.UUID):
     added = comments.add(current_user, reflection, form.body.data)
     if added is None:
         abort(404)  # the reflection was deleted meanwhile: nothing left to comment on
+    notify.reflection_commented(added.id)
     flash("Answer added." if added.author_id == reflection.author_id else "Comment added.")
     return redirect(
         url_for("reflections.view", reflection_id=reflection.id, _anchor=f"comment-{added.id}")

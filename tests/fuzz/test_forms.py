@@ -90,6 +90,8 @@ from journal.models import (
     User,
     Visibility,
 )
+from journal.notifications import unsubscribe
+from journal.notifications.forms import NotificationsForm
 from journal.reflections.forms import ActionForm, CommentForm, ReflectionForm
 from journal.sets.forms import MeetingForm
 from tests.factories import NEW_PASSWORD, PASSWORD, PASSWORD_HASH, Factory, stored
@@ -658,6 +660,25 @@ def calendar_off(fuzz: Fuzz, draw: Draw | None) -> Visit:
     if pick(draw, [True, False]):
         client.post("/calendar/feed", data={"csrf_token": token})
     return Visit(client, "/calendar/feed/revoke", token, ConfirmForm, {})
+
+
+@target("/account/notifications")
+def notification_setting(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara)
+    valid = {"email_notifications": ["daily", "each", "never", "weekly"]}
+    return Visit(client, "/account/notifications", token, NotificationsForm, valid)
+
+
+@target("/unsubscribe/<token>")
+def unsubscribe_link(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    """A genuine link of a fresh person's (as a mail client posts it: no session), or any text."""
+    person = fuzz.make.user("Told Person", email=fuzz.fresh_email())
+    with fuzz.app.app_context():
+        link = unsubscribe.token_for(db.session.get(User, person.id))
+    if pick(draw, ["known", "unknown"]) == "unknown" and draw is not None:
+        link = quote(draw(text_values()), safe="") or "-"
+    client, token = fuzz.browsers.anonymous()
+    return Visit(client, f"/unsubscribe/{link}", token, ConfirmForm, {})
 
 
 @target("/admin/frameworks")
