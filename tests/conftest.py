@@ -27,7 +27,11 @@ from .helpers import DATABASES, TEST_DATABASE_URL, AuthActions, database_url, ma
 # same for the export and e-mail workers' tests without Redis (.ci/run sets TEST_REDIS_URL).
 collect_ignore = [] if TEST_DATABASE_URL else ["policy/test_plans.py", "test_transactions.py"]
 if not os.environ.get("TEST_REDIS_URL"):
-    collect_ignore += ["evidence/test_export_worker.py", "mail/test_worker.py"]
+    collect_ignore += [
+        "evidence/test_export_worker.py",
+        "mail/test_worker.py",
+        "privacy/test_data_export_worker.py",
+    ]
 
 
 @pytest.fixture(params=DATABASES)

@@ -61,6 +61,7 @@ DEMO_PAGES = [
     ("cara", "/actions"),
     ("cara", "/shared"),
     ("cara", "/account"),
+    ("cara", "/account/data"),
     ("cara", "/api/v1/reflections"),
     ("cara", "/api/v1/reflections?limit=500"),
     ("cara", "/api/v1/me"),

@@ -32,6 +32,7 @@ from .evidence import (
     readable_enrolments,
     role_on,
 )
+from .privacy import can_open_data_export, get_data_export
 from .reflections import (
     can_edit,
     can_read,
@@ -66,6 +67,7 @@ __all__ = [
     "can_comment",
     "can_delete_comment",
     "can_edit",
+    "can_open_data_export",
     "can_open_export",
     "can_read",
     "can_read_portfolio",
@@ -74,6 +76,7 @@ __all__ = [
     "get_brief_set",
     "get_claim",
     "get_comment",
+    "get_data_export",
     "get_enrolment",
     "get_export",
     "get_feed_owner",

@@ -338,6 +338,12 @@ def logout(fuzz: Fuzz, draw: Draw | None) -> Visit:
     return Visit(client, "/logout", token, ConfirmForm, {})
 
 
+@target("/account/data")
+def data_export(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara, check=True)
+    return Visit(client, "/account/data", token, ConfirmForm, {})
+
+
 @target("/account")
 def account(fuzz: Fuzz, draw: Draw | None) -> Visit:
     cara = fuzz.world.cara
