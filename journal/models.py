@@ -101,6 +101,10 @@ class User(UserMixin, db.Model):
     # session and remember cookie issued before stops working.
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    # When its holder (or an admin) deleted the account (journal/privacy/erasure.py). The row is
+    # kept, with the name alone, only while evidence an assessor accepted needs it; it cannot
+    # sign in. None for every living account.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.set_id"

@@ -1,14 +1,17 @@
 """Your data (README.md "Your data"): download everything as a ZIP, or delete the account."""
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
 
+from ..auth import accounts, throttle
 from ..evidence.exports import is_expired, lifetime, page_state
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import ExportStatus
+from ..models import ExportStatus, User
 from ..policy import get_data_export
-from . import exports
+from ..pwa.views import forget_on_next_visit
+from . import erasure, exports
+from .forms import DeleteAccountForm
 
 bp = Blueprint("privacy", __name__, url_prefix="/account")
 
@@ -58,3 +61,35 @@ def download_data(export_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete_account():
+    """What goes and what stays, then the password; deleting signs the person out everywhere,
+    and this device forgets them on its next page (journal/pwa/views.py)."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    kept = erasure.kept_claims(user)
+    if form.validate_on_submit():
+        problem = _refusal(user, form.password.data)
+        if problem is None:
+            erasure.delete_account(user, user)
+            db.session.commit()
+            logout_user()
+            session.clear()
+            forget_on_next_visit(user)
+            flash("Your account is deleted.")
+            return redirect(url_for("auth.login"))
+        form.password.errors = [problem]
+    status = 400 if form.is_submitted() else 200
+    return render_template("privacy/delete.html", form=form, kept=kept), status
+
+
+def _refusal(user: User, password: str) -> str | None:
+    """Why the account may not be deleted now (None: it may)."""
+    if not accounts.verify_password(user.password_hash, password):
+        throttle.record_wrong_password()
+        return "That is not your password."
+    if user.is_admin and accounts.admin_count() <= 1:
+        return "You are the only administrator: make someone else one first."
+    return None

@@ -1,4 +1,4 @@
-"""Download my data: a person's own export, kept as briefly as a portfolio's
+"""Your data: a person's own export (kept as briefly as a portfolio's), and deleted accounts
 
 Revision ID: 0014
 Revises: 0012
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         'data_exports',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -53,3 +55,5 @@ def downgrade():
         batch_op.drop_index('ix_data_exports_user_id_created_at')
         batch_op.drop_index('ix_data_exports_created_at')
     op.drop_table('data_exports')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('deleted_at')
