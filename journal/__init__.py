@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .calendar.views import bp as calendar_bp
     from .evidence.views import bp as evidence_bp
     from .notifications.views import bp as notifications_bp
+    from .privacy.views import bp as privacy_bp
     from .pwa.views import bp as pwa_bp
     from .reflections.views import bp as reflections_bp
     from .sets.views import bp as sets_bp
@@ -83,5 +84,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(privacy_bp)
     health.init_app(app)
     return app

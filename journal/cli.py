@@ -18,6 +18,7 @@ from .evidence import exports, frameworks
 from .extensions import db
 from .mail import delivery, messages
 from .models import Framework, Invitation, InvitationRole, LearningSet, Membership, SetRole, User
+from .privacy import exports as data_exports
 
 
 def _email(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
@@ -428,8 +429,9 @@ def framework_import_command(file: str, kind: str | None) -> None:
 @with_appcontext
 @_migrated
 def purge_exports_command() -> None:
-    """Delete the portfolio exports past their lifetime (EXPORT_LIFETIME): run it from cron."""
-    deleted = exports.purge_expired()
+    """Delete the portfolio exports and downloads of people's data past their lifetime
+    (EXPORT_LIFETIME): run it from cron."""
+    deleted = exports.purge_expired() + data_exports.purge_expired()
     db.session.commit()
     hours = int(exports.lifetime().total_seconds() // 3600)
     if deleted == 1:

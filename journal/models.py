@@ -113,6 +113,10 @@ class User(UserMixin, db.Model):
     email_notifications: Mapped[str] = mapped_column(
         String(10), server_default=EmailChoice.EACH.value
     )
+    # When its holder (or an admin) deleted the account (journal/privacy/erasure.py). The row is
+    # kept, with the name alone, only while evidence an assessor accepted needs it; it cannot
+    # sign in. None for every living account.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.set_id"
@@ -470,6 +474,36 @@ class PortfolioExport(db.Model):
 
     enrolment: Mapped[Enrolment] = relationship()
     requested_by: Mapped[User] = relationship()
+
+
+class DataExport(db.Model):
+    """Everything a person wrote and everything recorded about them, as a ZIP (journal/privacy/),
+    made by a job as a portfolio export is, and kept as briefly (EXPORT_LIFETIME). Its own
+    table: a portfolio export belongs to an enrolment, this to a person, enrolled or not."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (
+        CheckConstraint(_check_in("status", ExportStatus), name="status"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        Index("ix_data_exports_user_id_created_at", "user_id", "created_at"),
+        Index("ix_data_exports_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=ExportStatus.QUEUED.value)
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None]
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Deferred: the progress page polls the row and must not load the file each time.
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    user: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):

@@ -31,6 +31,7 @@ if not os.environ.get("TEST_REDIS_URL"):
         "evidence/test_export_worker.py",
         "mail/test_worker.py",
         "notifications/test_worker.py",
+        "privacy/test_data_export_worker.py",
     ]
 
 

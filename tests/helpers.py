@@ -61,6 +61,8 @@ DEMO_PAGES = [
     ("cara", "/actions"),
     ("cara", "/shared"),
     ("cara", "/account"),
+    ("cara", "/account/data"),
+    ("cara", "/account/delete"),
     ("cara", "/api/v1/reflections"),
     ("cara", "/api/v1/reflections?limit=500"),
     ("cara", "/api/v1/me"),
@@ -105,6 +107,7 @@ DEMO_PAGES = [
     ("admin", "/admin/sets/{glasgow}/members/{cara}/move?to={leeds}"),
     ("admin", "/admin/people/{cara}"),
     ("admin", "/admin/people/{ada}"),
+    ("admin", "/admin/people/{cara}/delete"),
     ("admin", "/admin/enrolments/{portfolio}/assessor"),
 ]
 

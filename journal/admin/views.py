@@ -46,6 +46,8 @@ from ..models import (
     utcnow,
 )
 from ..policy.evidence import ENROLMENT_PEOPLE
+from ..privacy import erasure
+from ..privacy.forms import AdminDeleteAccountForm
 from ..sets.meetings import members_of, past_meetings, upcoming_meetings
 from ..templating import format_datetime
 from . import enrolments, history, members, sets
@@ -383,6 +385,26 @@ def person(user_id: int):
     )
 
 
+@bp.route("/people/<id:user_id>/delete", methods=["GET", "POST"])
+def delete_person(user_id: int):
+    """Delete someone's account for them (README.md "Your data"), with a reason for the audit
+    trail; an admin's own account is deleted from their Account page."""
+    found = _get(User, user_id)
+    if found.deleted_at is not None or found.id == current_user.id:
+        abort(404)
+    form = AdminDeleteAccountForm()
+    if _valid(form):
+        name = found.name
+        erasure.delete_account(found, current_user, form.reason.data)
+        db.session.commit()
+        flash(f"{name}’s account is deleted.")
+        return redirect(url_for("admin.people"))
+    page = render_template(
+        "admin/delete_person.html", person=found, form=form, kept=erasure.kept_claims(found)
+    )
+    return page, _status()
+
+
 def _framework_choices(form: EnrolmentForm) -> list[Framework]:
     """Every framework: an installation loads a handful (not one per person or set)."""
     frameworks = list(db.session.scalars(select(Framework).order_by(Framework.title)))
@@ -664,6 +686,7 @@ KEEPS_INPUT = {
     "admin.remove_member",
     "admin.enrol",
     "admin.change_assessor",
+    "admin.delete_person",
 }
 CSRF_PROBLEM = (
     "The form expired or was sent from elsewhere; nothing was changed. Check it and send it again."

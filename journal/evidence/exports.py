@@ -31,6 +31,7 @@ from ..models import (
     ClaimComment,
     ClaimCriterion,
     Criterion,
+    DataExport,
     Enrolment,
     EvidenceClaim,
     ExportFormat,
@@ -450,13 +451,24 @@ def lifetime() -> timedelta:
     return current_app.config.get("EXPORT_LIFETIME", LIFETIME)
 
 
-def expires_at(export: PortfolioExport) -> datetime:
+def expires_at(export: PortfolioExport | DataExport) -> datetime:
     return export.created_at + lifetime()
 
 
-def is_expired(export: PortfolioExport) -> bool:
+def is_expired(export: PortfolioExport | DataExport) -> bool:
     """Past its lifetime: never served again, whether or not it is purged yet."""
     return expires_at(export) <= utcnow()
+
+
+def page_state(export: PortfolioExport | DataExport) -> dict[str, Any]:
+    """What an export's progress page (`_export_status.html`) shows of its state."""
+    expired = is_expired(export)
+    return {
+        "expired": expired,
+        "waiting": not expired and export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        "queued": jobs.is_queued(),
+        "expires_at": expires_at(export),
+    }
 
 
 def purge_expired() -> int:
@@ -540,16 +552,16 @@ def run_export(export_id: int) -> None:
     if export is None or export.status != ExportStatus.QUEUED:
         return  # deleted meanwhile, or run already (a job delivered twice)
     if not can_read_portfolio(export.requested_by, export.enrolment):
-        _finish(export_id, status=ExportStatus.FAILED.value, error=NO_LONGER)
+        store_state(export_id, status=ExportStatus.FAILED.value, error=NO_LONGER)
         return
-    _finish(export_id, status=ExportStatus.RUNNING.value, started_at=utcnow())
+    store_state(export_id, status=ExportStatus.RUNNING.value, started_at=utcnow())
     try:
         portfolio = gather(export.enrolment)
         kind = ExportFormat(export.format)
-        report = _progress_reporter(export_id)
+        report = progress_reporter(export_id)
         content = (build_pdf if kind is ExportFormat.PDF else build_zip)(portfolio, report)
         name = file_name(export.enrolment.candidate.name, portfolio.made_at)
-        _finish(
+        store_state(
             export_id,
             status=ExportStatus.DONE.value,
             progress=100,
@@ -562,7 +574,7 @@ def run_export(export_id: int) -> None:
     except Exception:
         db.session.rollback()
         current_app.logger.exception("Export %s failed", export_id)
-        _finish(export_id, status=ExportStatus.FAILED.value, error=FAILED, finished_at=utcnow())
+        store_state(export_id, status=ExportStatus.FAILED.value, error=FAILED, finished_at=utcnow())
 
 
 # Letters NFKD does not take apart into an ASCII letter and its accent.
@@ -572,24 +584,23 @@ _LETTERS = str.maketrans(
 )
 
 
-def file_name(candidate: str, made_at: datetime) -> str:
+def file_name(candidate: str, made_at: datetime, prefix: str = "portfolio") -> str:
     """The export's file name without its extension: "portfolio-zoe-ni-bhriain-2026-12-06", the
     candidate's name in lower-case ASCII letters and digits (accents dropped), safe as it is in
     a Content-Disposition header; the day in the app's time zone."""
     letters = unicodedata.normalize("NFKD", candidate.lower().translate(_LETTERS))
     ascii_name = "-".join(re.findall(r"[a-z0-9]+", letters.encode("ascii", "ignore").decode()))
     day = f"{local(made_at):%Y-%m-%d}"
-    return "-".join(part for part in ("portfolio", ascii_name[:60].strip("-"), day) if part)
+    return "-".join(part for part in (prefix, ascii_name[:60].strip("-"), day) if part)
 
 
-def _finish(export_id: int, **values: Any) -> None:
-    db.session.execute(
-        update(PortfolioExport).where(PortfolioExport.id == export_id).values(**values)
-    )
+def store_state(export_id: int, table: type = PortfolioExport, **values: Any) -> None:
+    """Store an export's state (`table`: PortfolioExport, or DataExport of journal/privacy/)."""
+    db.session.execute(update(table).where(table.id == export_id).values(**values))
     db.session.commit()
 
 
-def _progress_reporter(export_id: int) -> Progress:
+def progress_reporter(export_id: int, table: type = PortfolioExport) -> Progress:
     """Store the percentage done, at most every 5 points (each is a commit)."""
     last = [0]
 
@@ -597,6 +608,6 @@ def _progress_reporter(export_id: int) -> Progress:
         percent = min(99, done * 100 // max(total, 1))
         if percent >= last[0] + 5:
             last[0] = percent
-            _finish(export_id, progress=percent)
+            store_state(export_id, table, progress=percent)
 
     return report

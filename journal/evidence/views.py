@@ -24,7 +24,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import jobs
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..http import paginate
@@ -380,14 +379,8 @@ def export(export_id: int):
 
 
 def _export_page(found, status: int = 200):
-    expired = exports.is_expired(found)
     return render_template(
-        "evidence/export.html",
-        export=found,
-        expired=expired,
-        waiting=not expired and found.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
-        queued=jobs.is_queued(),
-        expires_at=exports.expires_at(found),
+        "evidence/export.html", export=found, **exports.page_state(found)
     ), status
 
 

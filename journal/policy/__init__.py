@@ -33,6 +33,7 @@ from .evidence import (
     role_on,
 )
 from .notifications import get_unsubscriber, may_be_told
+from .privacy import can_open_data_export, get_data_export
 from .reflections import (
     can_edit,
     can_read,
@@ -67,6 +68,7 @@ __all__ = [
     "can_comment",
     "can_delete_comment",
     "can_edit",
+    "can_open_data_export",
     "can_open_export",
     "can_read",
     "can_read_portfolio",
@@ -75,6 +77,7 @@ __all__ = [
     "get_brief_set",
     "get_claim",
     "get_comment",
+    "get_data_export",
     "get_enrolment",
     "get_export",
     "get_feed_owner",

@@ -8,11 +8,12 @@ list of files to precache at their hashed addresses and a version derived from t
 
 import hashlib
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, current_app, jsonify, request, session, url_for
+from flask_login import current_user, user_loaded_from_cookie, user_logged_in
 
 from ..assets import asset, manifest
-from ..models import SetRole
+from ..models import SetRole, User
+from ..privacy import erasure
 from ..sets.meetings import memberships_of
 from . import storage
 
@@ -26,6 +27,13 @@ REVALIDATE = "no-cache"
 # The outbox sends it back on each PUT, naming whose queue the reflection comes from.
 STORAGE_HEADER = "X-Journal-Storage"
 SIGNED_OUT = "none"
+# The storage to erase whole, drafts and outbox included: an answer to a device whose person
+# deleted their account (or had it deleted) says so once, and the worker erases it.
+ERASE_HEADER = "X-Journal-Erase"
+# The session remembers whose storage its device holds ([storage id, account id]), so that a
+# session that ends with the account can still name what to erase.
+STORAGE_OF = "storage_of"
+WAITING_COOKIE = "sj_waiting_"  # + a storage id: static/pwa/outbox.js
 # The error's reason when a request names someone else's storage (only_for_its_writer).
 STORAGE_REASON = "storage"
 # Scripts the service worker shares with the pages (the outbox is sent from both).
@@ -113,6 +121,7 @@ def service_worker():
         scripts=[asset(name) for name in WORKER_SCRIPTS],
         storage_header=STORAGE_HEADER,
         signed_out=SIGNED_OUT,
+        erase_header=ERASE_HEADER,
     )
     response = Response(body, mimetype="text/javascript")
     # Checked on every visit, so a new version reaches phones at their next page (a stale
@@ -186,4 +195,30 @@ def name_the_storage(response: Response) -> Response:
     ):
         person = storage.storage_id(current_user) if current_user.is_authenticated else None
         response.headers[STORAGE_HEADER] = person or SIGNED_OUT
+        # On a page, never a redirect: the worker keeps only pages it was sent to.
+        if person is None and STORAGE_OF in session and not response.location:
+            _erase_if_deleted(response)
     return response
+
+
+def _erase_if_deleted(response: Response) -> None:
+    """A session that ended: if with its account, name the storage for the worker to erase
+    (once: the session forgets it either way, so a session merely ended costs one query)."""
+    storage_id, user_id = session.pop(STORAGE_OF)
+    if erasure.is_deleted(user_id):
+        response.headers[ERASE_HEADER] = storage_id
+        # And the outbox's count of what waited (static/pwa/outbox.js), which the page cannot
+        # clear for someone it no longer knows.
+        response.delete_cookie(f"{WAITING_COOKIE}{storage_id}", samesite="Strict")
+
+
+def forget_on_next_visit(user: User) -> None:
+    """This device's next page tells its worker to erase `user`'s storage (their account is
+    gone: called after the session was cleared)."""
+    session[STORAGE_OF] = [storage.storage_id(user), user.id]
+
+
+@user_logged_in.connect
+@user_loaded_from_cookie.connect
+def _remember_whose_storage(sender, user: User, **extra) -> None:
+    session[STORAGE_OF] = [storage.storage_id(user), user.id]

@@ -17,6 +17,8 @@ const OFFLINE_URL = {{ offline_url|tojson }};
 // Whose page an answer is (an opaque name), or SIGNED_OUT: journal/pwa/views.py.
 const STORAGE_HEADER = {{ storage_header|tojson }};
 const SIGNED_OUT = {{ signed_out|tojson }};
+// A person whose account was deleted: their storage goes whole, drafts and outbox too.
+const ERASE_HEADER = {{ erase_header|tojson }};
 const PAGES_KEPT = 100; // per person
 // One writing form is kept: "Reflect on this meeting" (/reflections/new?meeting_id=N) opens
 // it offline, and writing.js chooses the meeting from the address (issue 22).
@@ -102,6 +104,8 @@ function keptAs(address) {
 // signed in (signed out, session ended): the next person finds none of them.
 async function remember(url, response) {
   const person = response.headers.get(STORAGE_HEADER);
+  const erased = response.headers.get(ERASE_HEADER);
+  if (erased) await SJ.device.erase(erased);
   // A redirect (or an answer that followed one) is not a page to open offline.
   if (!person || response.redirected) return;
   if (person === SIGNED_OUT) {

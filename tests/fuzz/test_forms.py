@@ -92,6 +92,7 @@ from journal.models import (
 )
 from journal.notifications import unsubscribe
 from journal.notifications.forms import NotificationsForm
+from journal.privacy.forms import AdminDeleteAccountForm, DeleteAccountForm
 from journal.reflections.forms import ActionForm, CommentForm, ReflectionForm
 from journal.sets.forms import MeetingForm
 from tests.factories import NEW_PASSWORD, PASSWORD, PASSWORD_HASH, Factory, stored
@@ -338,6 +339,29 @@ def login(fuzz: Fuzz, draw: Draw | None) -> Visit:
 def logout(fuzz: Fuzz, draw: Draw | None) -> Visit:
     client, token = fuzz.browsers.signed_in(fuzz.world.cara, check=True)
     return Visit(client, "/logout", token, ConfirmForm, {})
+
+
+@target("/account/data")
+def data_export(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = fuzz.browsers.signed_in(fuzz.world.cara, check=True)
+    return Visit(client, "/account/data", token, ConfirmForm, {})
+
+
+@target("/account/delete")
+def delete_account(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    # Someone new each time: a post that goes through deletes them.
+    person = fuzz.make.user("Leaving", email=fuzz.fresh_email())
+    client, token = fuzz.browsers.signed_in(person)
+    return Visit(client, "/account/delete", token, DeleteAccountForm, {"password": [PASSWORD]})
+
+
+@target("/admin/people/<id:user_id>/delete")
+def delete_person(fuzz: Fuzz, draw: Draw | None) -> Visit:
+    client, token = admin_client(fuzz)
+    person = fuzz.make.user("Leaving", email=fuzz.fresh_email())
+    part = path_part(draw, [str(person.id)])
+    valid = {"reason": ["They asked by e-mail."]}
+    return Visit(client, f"/admin/people/{part}/delete", token, AdminDeleteAccountForm, valid)
 
 
 @target("/account")
