@@ -2,6 +2,7 @@
 a client, a CLI runner, an `auth` helper, factories and a SQL statement counter."""
 
 import copy
+import logging
 import os
 import shutil
 import sqlite3
@@ -231,3 +232,17 @@ def browser(app):
         return client
 
     return opening
+
+
+@pytest.fixture(autouse=True)
+def production_loggers() -> Iterator[None]:
+    """Flask-Limiter's and the request log's loggers put back as they were: an app made as
+    production gives them stderr handlers, which would otherwise write into later tests' output
+    and keep a later production app from adding its own (journal/extensions.py)."""
+    loggers = [logging.getLogger(name) for name in ("flask-limiter", "journal.requests")]
+    saved = [(list(logger.handlers), logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -266,22 +266,7 @@ def test_a_redis_stopped_mid_run_leaves_sign_in_and_pages_working(
     assert served.test_client().get("/healthz").json["redis"] == "ok"
 
 
-@pytest.fixture
-def production_loggers() -> Iterator[None]:
-    """Flask-Limiter's and the request log's loggers, put back as they were after an app made as
-    production gave them stderr handlers (the next tests read them through pytest's)."""
-    loggers = [logging.getLogger(name) for name in ("flask-limiter", "journal.requests")]
-    saved = [(list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
-    yield
-    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
-def test_in_production_falling_back_is_on_stderr_once_and_no_address_is(
-    app, make, production_loggers, capsys
-):
+def test_in_production_falling_back_is_on_stderr_once_and_no_address_is(app, make, capsys):
     person = make.user("Cara")
     production = create_app(
         {
