@@ -45,7 +45,7 @@ from ..models import (
 )
 
 # Not a hash: no password verifies against it (accounts.verify_password answers False).
-UNUSABLE_PASSWORD = "!deleted"  # noqa: S105
+UNUSABLE_PASSWORD = "!deleted"  # nosec B105 # noqa: S105 - a marker no password verifies against
 
 
 def kept_claims(user: User) -> list[int]:
